@@ -1,0 +1,107 @@
+"""The one module that owns DuckDB connections, migrations and the named SQL files."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+
+from funds import keys, settings
+from funds.errors import FundsError, NotInitialised
+
+_MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@cache
+def query_text(name: str) -> str:
+    """The text of funds/sql/queries/<name>.sql."""
+    return resources.files("funds.sql.queries").joinpath(f"{name}.sql").read_text("utf-8")
+
+
+def migrations() -> list[tuple[int, str]]:
+    """Every numbered migration, in order, as (version, sql)."""
+    found = []
+    for entry in resources.files("funds.sql.migrations").iterdir():
+        m = _MIGRATION.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations this database has not had yet; returns how many were applied."""
+    con.execute("create table if not exists schema_version (version integer primary key, applied_at timestamp)")
+    have = {r[0] for r in con.execute("select version from schema_version").fetchall()}
+    applied = 0
+    for version, sql in migrations():
+        if version in have:
+            continue
+        con.execute("begin")
+        try:
+            con.execute(sql)
+            con.execute("insert into schema_version values ($v, now())", {"v": version})
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        applied += 1
+    return applied
+
+
+def _locked(exc: Exception, path: Path) -> FundsError:
+    return FundsError(
+        f"数据库 {path} 正被另一个程序写入（例如正在导入）。请稍后再试。",
+        f"The database {path} is being written by another process (an ingest, perhaps). Try again shortly.",
+        f"데이터베이스 {path}에 다른 프로그램이 쓰고 있습니다. 잠시 후 다시 시도하십시오.",
+    )
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database; read-only opens require an existing, initialised file."""
+    if read_only and not path.exists():
+        raise NotInitialised(
+            f"数据库 {path} 不存在。请先运行 funds init 或 funds demo。",
+            f"The database {path} does not exist. Run `funds init` or `funds demo` first.",
+            f"데이터베이스 {path}이(가) 없습니다. funds init 또는 funds demo를 먼저 실행하십시오.",
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise _locked(exc, path) from None
+        raise
+
+
+def initialise(path: Path) -> tuple[bool, bool]:
+    """Create the database (migrated) and its HMAC key; returns (db_created, key_created)."""
+    existed = path.exists()
+    key_created = keys.create(settings.secret_path(path))
+    con = connect(path)
+    try:
+        migrate(con)
+    finally:
+        con.close()
+    return (not existed, key_created)
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection for queries, closed afterwards."""
+    con = connect(path, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def fetch_dicts(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Run a named query with bound parameters and return its rows as dicts."""
+    cur = con.execute(query_text(name), params or {})
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]

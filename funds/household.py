@@ -1,0 +1,75 @@
+"""What a kiosk shows one household: every payment to a verified ID + name, all years."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from funds import db, idnumber, keys, money, names, settings
+
+
+def empty(problem: str | None = None) -> dict[str, Any]:
+    """The answer for an unknown ID, a wrong name, or an ID that is not valid."""
+    out: dict[str, Any] = {"found": False, "count": 0, "total_yuan": "0.00", "payments": [], "years": []}
+    if problem:
+        out["problem"] = problem
+    return out
+
+
+def lookup(con: duckdb.DuckDBPyConnection, key: bytes, id_text: str, name: str,
+           today: dt.date | None = None) -> dict[str, Any]:
+    """Look up a household; a wrong name for an existing ID answers exactly like an unknown ID."""
+    problem = idnumber.problem(id_text or "")
+    if problem or not (name or "").strip():
+        return empty(problem or None)
+    id_hash = keys.id_hash(key, idnumber.normalise(id_text))
+    rows = db.fetch_dicts(con, "lookup_household", {
+        "id_hash": id_hash, "name": names.normalise(name), "today": today or dt.date.today()})
+    if not rows:
+        return empty()
+    payments = []
+    per_year: dict[int, Decimal] = {}
+    total = Decimal("0.00")
+    for r in rows:
+        total += r["amount"]
+        per_year[r["year"]] = per_year.get(r["year"], Decimal("0.00")) + r["amount"]
+        payments.append({
+            "fund_code": r["fund_code"], "fund_name": r["fund_name"], "category": r["category"],
+            "year": r["year"], "amount_yuan": money.to_str(r["amount"]),
+            "approved_date": r["approved_date"].isoformat(),
+            "paid_date": r["paid_date"].isoformat() if r["paid_date"] else None,
+            "lag_days": r["lag_days"], "waiting_days": r["waiting_days"],
+            "status": "paid" if r["paid_date"] else "unpaid",
+            "township": r["township"], "village": r["village"],
+        })
+    return {
+        "found": True, "count": len(payments), "total_yuan": money.to_str(total), "payments": payments,
+        "years": [{"year": y, "count": sum(1 for p in payments if p["year"] == y), "total_yuan": money.to_str(t)}
+                  for y, t in sorted(per_year.items())],
+    }
+
+
+def lookup_path(path: Path, id_text: str, name: str) -> dict[str, Any]:
+    """Look up against a database file (opened read-only) with its key."""
+    key = keys.load(settings.secret_path(path))
+    with db.reading(path) as con:
+        return lookup(con, key, id_text, name)
+
+
+def describe(result: dict[str, Any], lang: str = "zh") -> str:
+    """A lookup result as lines of text for the terminal."""
+    if not result["found"]:
+        return {"en": "No payments found for this ID number and name.",
+                "ko": "이 주민번호와 이름으로 찾은 지급 내역이 없습니다."}.get(lang, "没有查到该身份证号和姓名的发放记录。")
+    lines = []
+    for p in result["payments"]:
+        state = p["paid_date"] or {"en": "not yet paid", "ko": "미지급"}.get(lang, "尚未发放")
+        lines.append(f"{p['year']}  {p['fund_name']:<12} {money.grouped(p['amount_yuan']):>12}  "
+                     f"{p['approved_date']} → {state}")
+    total = {"en": "Total", "ko": "합계"}.get(lang, "合计")
+    lines.append(f"{total}: {result['count']} / {money.grouped(result['total_yuan'])}")
+    return "\n".join(lines)

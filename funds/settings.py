@@ -1,0 +1,69 @@
+"""Declared settings: one table of (name, default, help), each overridable by FUNDS_<NAME>."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One named setting with its default and a line of help."""
+
+    name: str
+    default: str
+    help: str
+
+    @property
+    def env(self) -> str:
+        """The environment variable that overrides this setting."""
+        return "FUNDS_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", "data/funds.duckdb", "Path of the DuckDB database file."),
+    Setting("secret_file", "", "Path of the HMAC key file (default: the database path + '.secret')."),
+    Setting("lang", "zh", "Default language of messages: zh, en or ko."),
+    Setting("max_errors", "1000", "Most problems listed for one upload (the count is always exact)."),
+    Setting("lag_buckets", "0-3,4-10,11+", "Lag buckets in days, comma separated; the last is open ended."),
+    Setting("kiosk_idle_seconds", "60", "Seconds of inactivity after which a kiosk result is cleared."),
+    Setting("lookup_fail_limit", "5", "Failed kiosk lookups allowed before a pause is imposed."),
+    Setting("lookup_fail_wait", "30", "Seconds a kiosk session must wait after too many failed lookups."),
+    Setting("upload_max_mb", "200", "Largest upload accepted, in megabytes."),
+    Setting("session_minutes", "30", "Minutes after which an idle staff login expires."),
+    Setting("sql_timeout", "5", "Seconds an auditor's SQL query may run."),
+    Setting("sql_max_rows", "10000", "Rows an auditor's SQL query may return before it is truncated."),
+    Setting("holidays_file", "", "CSV of official holidays and make-up working days (default: the bundled calendar)."),
+    Setting("log_file", "", "Where the application log is written (default: beside the database, funds.log)."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    """Return a setting's value: the FUNDS_<NAME> environment variable, else its default."""
+    setting = _BY_NAME[name]
+    return os.environ.get(setting.env, setting.default)
+
+
+def get_int(name: str) -> int:
+    """Return a whole-number setting."""
+    return int(get(name))
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The database path: an explicit --db value wins over FUNDS_DB and the default."""
+    return Path(explicit) if explicit else Path(get("db"))
+
+
+def secret_path(db: Path) -> Path:
+    """Where the HMAC key for a database lives: outside the database file, beside it by default."""
+    configured = get("secret_file")
+    return Path(configured) if configured else db.with_name(db.name + ".secret")
+
+
+def log_path(db: Path) -> Path:
+    """Where the application log for a database is written."""
+    configured = get("log_file")
+    return Path(configured) if configured else db.with_name("funds.log")

@@ -1,0 +1,1 @@
+"""The `funds` command line: a thin layer over funds/ and pipelines/."""

@@ -1,0 +1,133 @@
+"""Handlers of the core sub-commands: init, ingest, report, lookup, demo, batches."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from funds import db, settings
+from funds_cli.main import command, current_user, emit, lang
+
+
+def _db(args: argparse.Namespace) -> Path:
+    return settings.db_path(getattr(args, "db", None))
+
+
+@command("init")
+def init(args: argparse.Namespace) -> int:
+    """Create the database and its key (idempotent)."""
+    path = _db(args)
+    created, key_created = db.initialise(path)
+    print(f"数据库 / database: {path} ({'created' if created else 'exists, migrated'})")
+    print(f"密钥 / key: {settings.secret_path(path)} ({'created, mode 0600' if key_created else 'exists'})")
+    return 0
+
+
+@command("ingest")
+def ingest(args: argparse.Namespace) -> int:
+    """Check and load files; exit 1 when any file was rejected."""
+    from funds_cli.progress import progress
+    from pipelines.ingest import ingest_file, open_for_ingest
+
+    language = lang(args)
+    path = _db(args)
+    missing = [f for f in args.files if not f.is_file()]
+    if missing:
+        from funds.errors import UsageError
+
+        names = ", ".join(map(str, missing))
+        raise UsageError(f"找不到文件：{names}", f"File not found: {names}", f"파일을 찾을 수 없습니다: {names}")
+    con, key = open_for_ingest(path)
+    outcomes = []
+    try:
+        for file in args.files:
+            with progress(f"{file.name}", quiet=args.json):
+                outcome = ingest_file(con, key, args.kind, file, current_user(args), args.replace,
+                                      dry_run=args.dry_run)
+            outcomes.append(outcome)
+            if not args.json:
+                _print_outcome(outcome, language)
+    finally:
+        con.close()
+    if args.json:
+        emit({"files": [o.as_dict(language) for o in outcomes]})
+    return 1 if any(o.status == "rejected" for o in outcomes) else 0
+
+
+def _print_outcome(outcome, language: str) -> None:  # type: ignore[no-untyped-def]
+    r = outcome.report
+    if outcome.status == "loaded":
+        print(f"✔ {outcome.path}: {_t(language, '已导入', 'loaded', '올림')} "
+              f"batch {outcome.batch_id}, {r.rows} {_t(language, '行', 'rows', '행')} ({r.seconds:.1f}s)")
+    elif outcome.status == "already_loaded":
+        print(f"= {outcome.path}: {_t(language, '已导入过，批次', 'already loaded as batch', '이미 올린 배치')} "
+              f"{outcome.batch_id}")
+    elif outcome.status == "valid":
+        print(f"✔ {outcome.path}: {_t(language, '检查通过（未导入）', 'valid (not loaded)', '검사 통과')}, {r.rows}")
+    else:
+        print(f"✘ {outcome.path}: {_t(language, '未导入，发现', 'rejected,', '거부됨,')} "
+              f"{r.error_count} {_t(language, '个错误', 'errors', '개 오류')}", file=sys.stderr)
+        for issue in r.errors:
+            print(f"  [{issue.code}] {issue.message(language, r.kind)}", file=sys.stderr)
+        if r.error_count > len(r.errors):
+            print(f"  … {r.error_count - len(r.errors)} more", file=sys.stderr)
+    for issue in r.warnings[:20]:
+        print(f"  ! [{issue.code}] {issue.message(language, r.kind)}")
+
+
+def _t(language: str, zh: str, en: str, ko: str) -> str:
+    return {"zh": zh, "en": en, "ko": ko}.get(language, zh)
+
+
+@command("report")
+def report(args: argparse.Namespace) -> int:
+    """The annual disclosure summary."""
+    from funds import disclosure
+
+    with db.reading(_db(args)) as con:
+        data = disclosure.annual(con, args.year)
+    if args.json:
+        emit(data)
+    else:
+        print(disclosure.paragraph(data, lang(args)))
+    return 0
+
+
+@command("lookup")
+def lookup(args: argparse.Namespace) -> int:
+    """What a kiosk shows one household."""
+    from funds import household
+
+    path = _db(args)
+    result = household.lookup_path(path, args.id, args.name)
+    if args.json:
+        emit(result)
+    else:
+        print(household.describe(result, lang(args)))
+    return 0
+
+
+@command("demo")
+def demo(args: argparse.Namespace) -> int:
+    """Generate and load a demo county."""
+    from pipelines import demo as demo_county
+
+    path = _db(args)
+    summary = demo_county.build(path, households=args.households, year=args.year, seed=args.seed)
+    print(summary)
+    return 0
+
+
+@command("batches")
+def batches(args: argparse.Namespace) -> int:
+    """List batches, newest first."""
+    with db.reading(_db(args)) as con:
+        rows = db.fetch_dicts(con, "list_batches")
+    if args.json:
+        emit({"batches": rows})
+    else:
+        for r in rows:
+            print(f"{r['batch_id']:>5} {r['status']:<10} {r['kind']:<12} {r['rows']:>9} {r['user_name']:<12} "
+                  f"{r['loaded_at']:%Y-%m-%d %H:%M} {r['file_name']}")
+    return 0

@@ -1,0 +1,1 @@
+"""Pipelines: read → normalise → validate → load, one upload at a time."""

@@ -1,0 +1,128 @@
+"""Normalising raw text cells into typed columns, in DuckDB SQL over the whole upload at once.
+
+The SQL text is generated from the column catalogue: identifiers come only from
+schemas/columns.py (a fixed allow-list); values (units, word lists) are bound parameters.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+
+import duckdb
+
+from schemas.columns import (
+    ACCOUNT, CATEGORY, CATEGORY_WORDS, DATE, DECIMAL, FLAG, FLAG_WORDS, ID, INT, MONEY, TEXT,
+    TOTAL_WORDS, YEAR, Column, Kind,
+)
+
+NOTE_ROW = r"^(制表|填表|审核|复核|负责人|单位负责人|经办人|说明|注[:：]|备注[:：])"
+
+
+@cache
+def macros_sql() -> str:
+    """The text of pipelines/sql/macros.sql."""
+    return resources.files("pipelines.sql").joinpath("macros.sql").read_text("utf-8")
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the normalisation macros on a connection (temp: they vanish with it)."""
+    con.execute(macros_sql())
+
+
+def _q(name: str) -> str:
+    # identifiers come from the column catalogue only; quoting keeps keywords (year, date) safe
+    assert name.replace("_", "").isalnum(), name
+    return f'"{name}"'
+
+
+def _typed(col: Column, unit_param: str) -> tuple[str, str | None]:
+    """(typed expression, problem expression) for one present column of cleaned text."""
+    c = _q(col.name)
+    if col.type == TEXT:
+        if col.name == "name":
+            return f"person_name({c})", None
+        return c, None
+    if col.type == YEAR:
+        return f"int_value({c})", f"year_problem({c})"
+    if col.type == INT:
+        return f"int_value({c})", f"int_problem({c})"
+    if col.type == MONEY:
+        return f"money_value({c}, ${unit_param})", f"money_problem({c}, ${unit_param})"
+    if col.type == DECIMAL:
+        return f"decimal_value({c}, ${unit_param})", f"decimal_problem({c}, ${unit_param})"
+    if col.type == DATE:
+        return f"date_value({c})", f"date_problem({c})"
+    if col.type == ID:
+        return f"id_value({c})", f"id_problem({c})"
+    if col.type == ACCOUNT:
+        return f"account_masked({c})", f"account_problem({c})"
+    if col.type == CATEGORY:
+        return ("word_value({c}, $cat_a, 'household', $cat_b, 'project')".format(c=c),
+                "case when {c} is not null and word_value({c}, $cat_a, 'household', $cat_b, 'project') is null "
+                "then 'bad-category' end".format(c=c))
+    if col.type == FLAG:
+        return ("word_value({c}, $flag_a, 'deceased', $flag_b, 'official')".format(c=c),
+                "case when {c} is not null and word_value({c}, $flag_a, 'deceased', $flag_b, 'official') is null "
+                "then 'bad-flag' end".format(c=c))
+    raise ValueError(col.type)
+
+
+_SQL_TYPES = {TEXT: "varchar", YEAR: "integer", INT: "integer", MONEY: "decimal(18,2)", DECIMAL: "decimal(18,4)",
+              DATE: "date", ID: "varchar", ACCOUNT: "varchar", CATEGORY: "varchar", FLAG: "varchar"}
+
+
+def build_sql(kind: Kind, present: set[str]) -> str:
+    """The statement that turns table `raw` (text cells) into temp table `norm` (typed + problems)."""
+    cleaned = ["_row", "cell(_first) as _first"]
+    typed = ["_row", "_first"]
+    for col in kind.columns:
+        c = _q(col.name)
+        if col.name not in present:
+            typed.append(f"cast(null as {_SQL_TYPES[col.type]}) as {c}")
+            typed.append(f"cast(null as varchar) as {_q(col.name + '__problem')}")
+            typed.append(f"cast(null as varchar) as {_q(col.name + '__text')}")
+            continue
+        fold = "cell" if col.type == TEXT else "clean"
+        cleaned.append(f"{fold}({c}) as {c}")
+        value, problem = _typed(col, f"unit_{col.name}")
+        typed.append(f"{value} as {c}")
+        typed.append(f"{problem or 'cast(null as varchar)'} as {_q(col.name + '__problem')}")
+        typed.append(f"{c} as {_q(col.name + '__text')}")
+    present_cols = [_q(c.name) for c in kind.columns if c.name in present]
+    blank = " and ".join(f"{c} is null" for c in present_cols) or "true"
+    money = [_q(c.name) for c in kind.columns if c.name in present and c.type == MONEY]
+    no_money = " and ".join(f"{c} is null" for c in money) or "true"
+    return f"""
+create or replace temp table norm as
+with cleaned as (
+    select {", ".join(cleaned)} from raw
+), typed as (
+    select {", ".join(typed)},
+        lower(regexp_replace(coalesce(_first, ''), '\\s', '', 'g')) as _first_word,
+        ({blank}) as _blank
+    from cleaned
+), final as (
+    select *,
+        case when list_contains($totals, _first_word) then _first_word end as _total,
+        (not _blank and regexp_matches(coalesce(_first, ''), $note_row) and ({no_money})) as _note
+    from typed
+)
+select * exclude (_first_word) from final
+"""
+
+
+def params(kind: Kind, present: set[str], units: dict[str, Decimal]) -> dict[str, object]:
+    """The bound values that build_sql's statement needs."""
+    out: dict[str, object] = {"totals": list(TOTAL_WORDS), "note_row": NOTE_ROW}
+    for col in kind.columns:
+        if col.name in present and col.type in (MONEY, DECIMAL):
+            out[f"unit_{col.name}"] = int(units.get(col.name, Decimal(1)))
+        if col.name in present and col.type == CATEGORY:
+            out["cat_a"] = [w.lower() for w in CATEGORY_WORDS["household"]]
+            out["cat_b"] = [w.lower() for w in CATEGORY_WORDS["project"]]
+        if col.name in present and col.type == FLAG:
+            out["flag_a"] = [w.lower() for w in FLAG_WORDS["deceased"]]
+            out["flag_b"] = [w.lower() for w in FLAG_WORDS["official"]]
+    return out

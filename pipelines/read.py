@@ -1,0 +1,259 @@
+"""Reading uploads as text cells: .xlsx/.xls through calamine, CSV in UTF-8/GBK/GB18030/UTF-16.
+
+A source offers its first rows for header detection, then the data below the header as an
+Arrow table of strings (canonical column names) with `_row`, the spreadsheet row number a
+clerk sees, and `_first`, the text of the row's first cell (for totals rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from funds.errors import FundsError
+
+HEAD_ROWS = 30
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+
+
+class ReadProblem(FundsError):
+    """The file cannot be read at all; `code` is the catalogue code (unreadable-file, empty-file...)."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(detail, detail, detail)
+        self.code = code
+        self.detail = detail
+
+
+class Source(Protocol):
+    """A readable upload."""
+
+    encoding: str | None
+
+    def head(self) -> list[list[str]]:
+        """The first rows as text cells, for finding the header."""
+
+    def table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
+        """The rows below the header as strings, named by canonical column, plus _row and _first."""
+
+
+def open_source(path: Path, original_name: str | None = None) -> Source:
+    """Open an upload by its file name's suffix (falling back to sniffing its first bytes)."""
+    name = original_name or path.name
+    suffix = Path(name).suffix.lower()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadProblem("unreadable-file", str(exc.strerror or exc)) from None
+    if not data.strip():
+        raise ReadProblem("empty-file")
+    is_zip, is_ole = data[:4] == b"PK\x03\x04", data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    if suffix in EXCEL_SUFFIXES or is_zip or is_ole:
+        return ExcelSource(path)
+    if suffix in CSV_SUFFIXES or suffix == "":
+        return CsvSource(data)
+    raise ReadProblem("unsupported-file-type", suffix)
+
+
+# ---------------------------------------------------------------- Excel
+
+def _excel_text(value: Any, keep_float_repr: bool) -> str:
+    """One Excel cell as text. Numeric ID cells keep their float form so mangling is visible."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if keep_float_repr:
+            return repr(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(round(value, 8), "f").rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return repr(float(value)) if keep_float_repr else str(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (dt.time, dt.timedelta)):
+        return str(value)
+    return str(value)
+
+
+class ExcelSource:
+    """An .xlsx/.xls workbook (Excel or WPS): the first sheet that holds data."""
+
+    encoding = None
+
+    def __init__(self, path: Path) -> None:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            wb = CalamineWorkbook.from_path(str(path))
+            rows: list[list[Any]] = []
+            for index in range(len(wb.sheet_names)):
+                rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)
+                if any(any(c not in ("", None) for c in r) for r in rows[:HEAD_ROWS * 10]):
+                    break
+            wb.close()
+        except Exception as exc:  # calamine raises many types for broken workbooks
+            raise ReadProblem("unreadable-file", _short(exc)) from None
+        if not any(any(c not in ("", None) for c in r) for r in rows):
+            raise ReadProblem("empty-file")
+        self.rows = rows
+
+    def head(self) -> list[list[str]]:
+        """The first rows as text."""
+        return [[_excel_text(c, False) for c in r] for r in self.rows[:HEAD_ROWS]]
+
+    def table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
+        """The data rows as strings."""
+        body = self.rows[header_index + 1:]
+        out: dict[str, list[str]] = {}
+        for idx, name in columns.items():
+            keep = name in id_columns
+            out[name] = [_excel_text(r[idx], keep) if idx < len(r) else "" for r in body]
+        out["_first"] = [_excel_text(r[0], False) if r else "" for r in body]
+        out["_row"] = list(range(header_index + 2, header_index + 2 + len(body)))  # type: ignore[arg-type]
+        return pa.table(out)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+# ---------------------------------------------------------------- CSV
+
+_LINE_BREAK = re.compile(r"\r?\n")
+_BLANK_LINE = re.compile(rb"(^|\n)[ \t]*\r?(\n|$)")
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes, detecting UTF-8 (with or without BOM), UTF-16 (BOM) or GB18030/GBK."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            raise ReadProblem("unreadable-file", "binary content (NUL bytes)")
+        return text, ("gbk/gb18030" if enc == "gb18030" else enc)
+    raise ReadProblem("unreadable-file", "not text in UTF-8, GBK or GB18030")
+
+
+class CsvSource:
+    """A CSV upload: encoding and separator are detected, never asked."""
+
+    def __init__(self, data: bytes) -> None:
+        text, self.encoding = decode(data)
+        self.text = text.lstrip("\ufeff")
+        sample = _LINE_BREAK.split(self.text[:65536])[:HEAD_ROWS * 2]
+        self.delimiter = _sniff_delimiter(sample)
+
+    def head(self) -> list[list[str]]:
+        """The first rows as text."""
+        lines = _LINE_BREAK.split(self.text[:262144])[:HEAD_ROWS]
+        return list(csv.reader(lines, delimiter=self.delimiter))
+
+    def table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
+        """The data rows as strings: Arrow's multithreaded reader, or the csv module for irregular files."""
+        try:
+            return self._fast(header_index, columns)
+        except _Irregular:
+            return self._exact(header_index, columns)
+
+    def _fast(self, header_index: int, columns: dict[int, str]) -> pa.Table:
+        raw = self.text.encode("utf-8")
+        lines_before = header_index + 1
+        # line offset of the first data row; blank lines below it would shift row numbers
+        pos = 0
+        for _ in range(lines_before):
+            pos = raw.find(b"\n", pos) + 1
+            if pos == 0:
+                return pa.table({**{n: pa.array([], pa.string()) for n in columns.values()},
+                                 "_first": pa.array([], pa.string()), "_row": pa.array([], pa.int64())})
+        body = raw[pos:]
+        if _BLANK_LINE.search(body.rstrip(b"\r\n")):
+            raise _Irregular  # blank lines would shift row numbers; the exact path counts them
+        width = max(columns) + 1
+        names = [f"c{i}" for i in range(width)]
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(body),
+                read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(delimiter=self.delimiter, invalid_row_handler=_reject_row),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                    include_columns=names,
+                ),
+            )
+        except (pa.ArrowInvalid, _Irregular):
+            raise _Irregular from None
+        out = {name: table.column(f"c{idx}") for idx, name in columns.items()}
+        out["_first"] = table.column("c0")
+        start = header_index + 2
+        out["_row"] = pa.array(range(start, start + table.num_rows), pa.int64())
+        return pa.table(out)
+
+    def _exact(self, header_index: int, columns: dict[int, str]) -> pa.Table:
+        reader = csv.reader(io.StringIO(self.text), delimiter=self.delimiter)
+        out: dict[str, list[Any]] = {n: [] for n in columns.values()}
+        firsts: list[str] = []
+        rows: list[int] = []
+        for record in reader:
+            line = reader.line_num
+            if line <= header_index + 1 or not any(c.strip() for c in record):
+                continue
+            for idx, name in columns.items():
+                out[name].append(record[idx] if idx < len(record) else "")
+            firsts.append(record[0] if record else "")
+            rows.append(line)
+        return pa.table({**{k: pa.array(v, pa.string()) for k, v in out.items()},
+                         "_first": pa.array(firsts, pa.string()), "_row": pa.array(rows, pa.int64())})
+
+
+class _Irregular(Exception):
+    """The fast CSV path cannot keep row numbers exact for this file."""
+
+
+def _reject_row(row: Any) -> str:
+    raise _Irregular
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    best, best_score = ",", 0
+    for delim in (",", "\t", ";", "|"):
+        widths = [len(r) for r in csv.reader(lines, delimiter=delim) if r]
+        if not widths:
+            continue
+        top = max(widths)
+        score = top * 1000 + sum(1 for w in widths if w == top)
+        if top > 1 and score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+@dataclass
+class ReadInfo:
+    """What reading found, for the report: encoding and separator."""
+
+    encoding: str | None
+    delimiter: str | None

@@ -1,0 +1,109 @@
+-- Normalisation macros, created as temp macros on the connection that checks an upload.
+-- Input of the *_value/*_problem macros: a cell already cleaned by clean() (trimmed,
+-- full-width folded, NULL when empty). Output: a typed value (NULL when absent or unusable)
+-- and the catalogue code of a value that cannot be used (NULL when fine).
+-- Money: DECIMAL yuan; `unit` is yuan per unit of the sheet (1, or 10000 for 万元).
+
+create or replace temp macro cell(s) as
+    nullif(trim(s, ' ' || chr(9) || chr(10) || chr(13) || chr(12288) || chr(160) || chr(65279)), '');
+
+create or replace temp macro clean(s) as
+    nullif(trim(translate(s, '０１２３４５６７８９．，－＋／：ｘＸｅＥ　', '0123456789.,-+/:xXeE '),
+                ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(65279)), '');
+
+-- numbers ---------------------------------------------------------------------------------
+create or replace temp macro num_text(s) as regexp_replace(s, '[,，\s]|元$|^[¥￥]', '', 'g');
+create or replace temp macro dec_value(s) as try_cast(num_text(s) as decimal(38,10));
+create or replace temp macro scaled(s, unit) as dec_value(s) * cast(unit as decimal(38,0));
+
+create or replace temp macro money_value(s, unit) as
+    case when scaled(s, unit) = round(scaled(s, unit), 2) and abs(scaled(s, unit)) < 1e16
+         then cast(scaled(s, unit) as decimal(18,2)) end;
+create or replace temp macro money_problem(s, unit) as
+    case when s is null then null
+         when dec_value(s) is null or abs(scaled(s, unit)) >= 1e16 then 'bad-number'
+         when scaled(s, unit) <> round(scaled(s, unit), 2) then 'bad-precision' end;
+
+create or replace temp macro decimal_value(s, unit) as
+    case when abs(scaled(s, unit)) < 1e14 then cast(scaled(s, unit) as decimal(18,4)) end;
+create or replace temp macro decimal_problem(s, unit) as
+    case when s is null then null when decimal_value(s, unit) is null then 'bad-number' end;
+
+create or replace temp macro whole_text(s) as regexp_replace(num_text(s), '(年度|年|天|日|days?|\.0+)$', '');
+create or replace temp macro int_value(s) as try_cast(whole_text(s) as integer);
+create or replace temp macro int_problem(s) as case when s is not null and int_value(s) is null then 'bad-number' end;
+create or replace temp macro year_problem(s) as case when s is not null and int_value(s) is null then 'bad-year' end;
+
+-- dates -----------------------------------------------------------------------------------
+-- accepted: date cells (as ISO text), 2007-03-05, 2007/3/5, 2007.03.05, 2007年3月5日,
+-- 20070305, Excel serial numbers; d/m/y forms only where day and month cannot be swapped.
+create or replace temp macro date_text(s) as regexp_replace(s, '(T|\s+)\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$', '');
+create or replace temp macro dmy_parts(s) as regexp_extract(date_text(s), '^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$', ['a', 'b', 'y']);
+create or replace temp macro date_raw(s) as
+    case
+        when regexp_full_match(date_text(s), '\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?') then
+            try_strptime(regexp_replace(date_text(s), '^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$', '\1-\2-\3'), '%Y-%m-%d')::date
+        when regexp_full_match(date_text(s), '\d{8}') then try_strptime(date_text(s), '%Y%m%d')::date
+        when regexp_full_match(date_text(s), '\d{5}(\.\d+)?') then
+            date '1899-12-30' + cast(floor(cast(date_text(s) as double)) as integer)
+        when dmy_parts(s).a <> '' and cast(dmy_parts(s).a as integer) > 12 and cast(dmy_parts(s).b as integer) <= 12 then
+            try_strptime(dmy_parts(s).y || '-' || dmy_parts(s).b || '-' || dmy_parts(s).a, '%Y-%m-%d')::date
+        when dmy_parts(s).a <> '' and cast(dmy_parts(s).b as integer) > 12 and cast(dmy_parts(s).a as integer) <= 12 then
+            try_strptime(dmy_parts(s).y || '-' || dmy_parts(s).a || '-' || dmy_parts(s).b, '%Y-%m-%d')::date
+    end;
+create or replace temp macro date_value(s) as
+    case when year(date_raw(s)) between 1990 and 2100 then date_raw(s) end;
+create or replace temp macro date_problem(s) as
+    case when s is null then null
+         when dmy_parts(s).a <> '' and cast(dmy_parts(s).a as integer) <= 12 and cast(dmy_parts(s).b as integer) <= 12
+             then 'ambiguous-date'
+         when date_value(s) is null then 'bad-date' end;
+
+-- resident ID numbers (GB 11643): the Python twin is funds/idnumber.py ---------------------
+create or replace temp macro id_text(s) as upper(replace(s, ' ', ''));
+create or replace temp macro id_check(b) as substr('10X98765432', ((
+      cast(substr(b, 1, 1) as integer) * 7 + cast(substr(b, 2, 1) as integer) * 9
+    + cast(substr(b, 3, 1) as integer) * 10 + cast(substr(b, 4, 1) as integer) * 5
+    + cast(substr(b, 5, 1) as integer) * 8 + cast(substr(b, 6, 1) as integer) * 4
+    + cast(substr(b, 7, 1) as integer) * 2 + cast(substr(b, 8, 1) as integer) * 1
+    + cast(substr(b, 9, 1) as integer) * 6 + cast(substr(b, 10, 1) as integer) * 3
+    + cast(substr(b, 11, 1) as integer) * 7 + cast(substr(b, 12, 1) as integer) * 9
+    + cast(substr(b, 13, 1) as integer) * 10 + cast(substr(b, 14, 1) as integer) * 5
+    + cast(substr(b, 15, 1) as integer) * 8 + cast(substr(b, 16, 1) as integer) * 4
+    + cast(substr(b, 17, 1) as integer) * 2) % 11) + 1, 1);
+create or replace temp macro id_problem(s) as
+    case when s is null then null
+         when regexp_full_match(id_text(s), '\d+(\.\d*)?(E\+?\d+)?') and regexp_matches(id_text(s), '[.E]') then 'excel-mangled-id'
+         when regexp_full_match(id_text(s), '\d{15}') then null
+         when not regexp_full_match(id_text(s), '\d{17}[\dX]') then 'bad-id-format'
+         when id_check(substr(id_text(s), 1, 17)) <> substr(id_text(s), 18, 1) then
+             case when suffix(id_text(s), '000') then 'excel-mangled-id' else 'bad-id-checksum' end
+    end;
+create or replace temp macro id_expected(s) as
+    case when regexp_full_match(id_text(s), '\d{17}[\dX]') then id_check(substr(id_text(s), 1, 17)) end;
+create or replace temp macro id_value(s) as
+    case when id_problem(s) is not null or s is null then null
+         when length(id_text(s)) = 15 then
+             substr(id_text(s), 1, 6) || '19' || substr(id_text(s), 7)
+             || id_check(substr(id_text(s), 1, 6) || '19' || substr(id_text(s), 7))
+         else id_text(s) end;
+create or replace temp macro id_masked(id18) as substr(id18, 1, 6) || '********' || substr(id18, 15, 4);
+
+-- accounts: digits only, and only the last 4 survive ----------------------------------------
+create or replace temp macro account_text(s) as regexp_replace(s, '[\s-]', '', 'g');
+create or replace temp macro account_problem(s) as
+    case when s is not null and not regexp_full_match(account_text(s), '\d{4,40}') then 'bad-account' end;
+create or replace temp macro account_masked(s) as
+    case when account_problem(s) is null and s is not null then
+        repeat('*', length(account_text(s)) - 4) || right(account_text(s), 4) end;
+
+-- names: CJK names lose inner spaces, middle dots are unified (the Python twin: funds/names.py)
+create or replace temp macro person_name(s) as
+    case when regexp_matches(s, '[\x{3400}-\x{9fff}]')
+         then regexp_replace(regexp_replace(s, '\s+', '', 'g'), '[•・．.‧･]', '·', 'g')
+         else regexp_replace(s, '\s+', ' ', 'g') end;
+
+-- words from a fixed list (categories, flags) ----------------------------------------------
+create or replace temp macro word_value(s, words_a, a, words_b, b) as
+    case when list_contains(words_a, lower(replace(s, ' ', ''))) then a
+         when list_contains(words_b, lower(replace(s, ' ', ''))) then b end;
