@@ -1,0 +1,20 @@
+"""The Streamlit app: kiosk lookup (landing page), public disclosure, staff and auditor workspaces.
+
+Run with `streamlit run app.py`; it serves the database named by FUNDS_DB.
+Pages are registered per role (app_pages/registry.py): a page a role may not see is not
+registered at all, so its URL cannot be reached.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import i18n, registry
+
+st.set_page_config(page_title="财政专项资金公开查询", page_icon="💴", layout="wide",
+                   initial_sidebar_state="collapsed")
+
+role = st.session_state.get("user", {}).get("role") if isinstance(st.session_state.get("user"), dict) else None
+pages = [st.Page(p.path, title=i18n.t(p.title_key), url_path=p.url_path, icon=p.icon or None, default=p.default)
+         for p in registry.visible(role)]
+st.navigation(pages).run()

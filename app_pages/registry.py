@@ -1,0 +1,31 @@
+"""Which pages exist and which roles may reach them; app.py registers only the pages a role may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PUBLIC = "public"  # everyone, no login
+ROLES = ("finance", "auditor", "admin")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page file, its title key (see i18n), its URL path and the roles that may open it."""
+
+    path: str
+    title_key: str
+    url_path: str
+    roles: tuple[str, ...]
+    icon: str = ""
+    default: bool = False
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("app_pages/kiosk.py", "nav.kiosk", "kiosk", (PUBLIC,), ":material/search:", default=True),
+]
+
+
+def visible(role: str | None) -> list[PageSpec]:
+    """The pages a visitor with `role` (None = not logged in) may reach."""
+    return [p for p in PAGES if PUBLIC in p.roles or (role is not None and (role in p.roles or role == "admin"
+                                                                             and "admin" in p.roles))]

@@ -1,0 +1,39 @@
+"""Shared fixtures: real databases built by the real pipeline (no mocks)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo county (300 households) loaded through `pipelines.demo.build`."""
+    from pipelines import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    demo.build(path, households=300, year=2007, seed=11)
+    return path
+
+
+@pytest.fixture()
+def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty, initialised database in a temp folder; FUNDS_DB points at it."""
+    from funds import db
+
+    path = tmp_path / "funds.duckdb"
+    db.initialise(path)
+    monkeypatch.setenv("FUNDS_DB", str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("FUNDS_") and name not in ("FUNDS_TEST_KEEP",):
+            monkeypatch.delenv(name, raising=False)
