@@ -32,9 +32,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lookup_fail_wait", "30", "Seconds a kiosk session must wait after too many failed lookups."),
     Setting("upload_max_mb", "200", "Largest upload accepted, in megabytes."),
     Setting("session_minutes", "30", "Minutes after which an idle staff login expires."),
+    Setting("login_fail_limit", "5", "Failed staff logins in a row after which the account is locked."),
+    Setting("login_lockout_minutes", "15", "Minutes a staff account stays locked after too many failed logins."),
     Setting("sql_timeout", "5", "Seconds an auditor's SQL query may run."),
     Setting("sql_max_rows", "10000", "Rows an auditor's SQL query may return before it is truncated."),
     Setting("holidays_file", "", "CSV of official holidays and make-up working days (default: the bundled calendar)."),
+    Setting("lead_outlier_factor", "5", "An amount above this many times its fund-year (or village) median is a lead."),
+    Setting("lead_min_rows", "5", "Payments a fund needs in a year before its median says what is usual."),
+    Setting("lead_village_min_rows", "10", "Payments a village needs in a fund-year before its own median is used."),
+    Setting("lead_year_end_grace_days", "0", "Days after 31 December a year's payment may be made before it is a lead."),
     Setting("log_file", "", "Where the application log is written (default: beside the database, funds.log)."),
 )
 
