@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app_pages import strings_public  # noqa: F401  (nav titles of the public pages)
+
 PUBLIC = "public"  # everyone, no login
 ROLES = ("finance", "auditor", "admin")
 
@@ -22,6 +24,11 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("app_pages/kiosk.py", "nav.kiosk", "kiosk", (PUBLIC,), ":material/search:", default=True),
+    PageSpec("app_pages/disclosure.py", "nav.disclosure", "disclosure", (PUBLIC,), ":material/account_balance:"),
+    PageSpec("app_pages/projects.py", "nav.projects", "projects", (PUBLIC,), ":material/construction:"),
+    PageSpec("app_pages/inquiry_stats.py", "nav.inquiry_stats", "replies", (PUBLIC,), ":material/forum:"),
+    PageSpec("app_pages/inquiries_staff.py", "nav.inquiries_staff", "inquiries", ("finance", "admin"),
+             ":material/support_agent:"),
 ]
 
 

@@ -1,0 +1,104 @@
+"""The kiosk page (AppTest): lookup in three languages, wrong name = unknown ID, throttle, idle clear, finish."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from known_people import people
+from streamlit.testing.v1 import AppTest
+
+from funds import money
+
+PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "kiosk.py")
+
+
+@pytest.fixture(scope="module")
+def person() -> dict:
+    return people()[0]
+
+
+@pytest.fixture()
+def app(demo_db, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("FUNDS_DB", str(demo_db))
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _lookup(at: AppTest, id_text: str, name: str) -> None:
+    at.text_input(key="kiosk_id").input(id_text)
+    at.text_input(key="kiosk_name").input(name)
+    submit = [b for b in at.button if "FormSubmitter" in b.id]
+    submit[0].click().run()
+    assert not at.exception
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [w.value for w in at.warning] + [str(tb.value) for tb in at.table]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("lang,word", [("zh", "合计"), ("ko", "합계"), ("en", "Total")])
+def test_lookup_shows_exact_total_in_each_language(app: AppTest, person: dict, lang: str, word: str) -> None:
+    if lang != "zh":
+        app.button(key=f"lang_{lang}").click().run()
+    _lookup(app, person["id"], person["name"])
+    text = _text(app)
+    assert word in text
+    assert money.grouped(person["total"]) in text
+    assert person["id"] not in text  # the ID number itself is never echoed
+
+
+def test_wrong_name_reads_like_unknown_id(app: AppTest, person: dict) -> None:
+    _lookup(app, person["id"], person["name"] + "伟")
+    wrong = _text(app)
+    app.session_state["kiosk_fails"] = 0
+    other = person["id"][:-4] + "0000"
+    from funds.idnumber import check_char
+    other = other[:17] + check_char(other[:17])
+    _lookup(app, other, person["name"])
+    unknown = _text(app)
+    assert wrong == unknown
+    assert money.grouped(person["total"]) not in wrong
+    assert not app.table
+
+
+def test_throttle_after_failures(app: AppTest, person: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUNDS_LOOKUP_FAIL_LIMIT", "2")
+    monkeypatch.setenv("FUNDS_LOOKUP_FAIL_WAIT", "30")
+    for _ in range(2):
+        _lookup(app, person["id"], "错名字")
+    assert any("30" in w.value or "29" in w.value for w in app.warning)
+    assert not [b for b in app.button if "FormSubmitter" in b.id]  # no form while waiting
+
+
+def test_finish_and_idle_clear_the_screen(app: AppTest, person: dict) -> None:
+    _lookup(app, person["id"], person["name"])
+    assert app.table
+    app.button(key="kiosk_finish").click().run()
+    assert not app.table and "kiosk_result" not in app.session_state
+    _lookup(app, person["id"], person["name"])
+    assert app.table
+    app.session_state["kiosk_last"] = time.time() - 3600  # the idle time has passed
+    app.run()
+    assert not app.table and "kiosk_result" not in app.session_state
+
+
+def test_inquiry_from_result_and_ticket(app: AppTest, person: dict) -> None:
+    _lookup(app, person["id"], person["name"])
+    app.button(key="kiosk_report").click().run()
+    app.radio(key="inq_kind").set_value("wrong_amount")
+    app.text_area(key="inq_text").input("金额不对")
+    [b for b in app.button if "FormSubmitter" in b.id][0].click().run()
+    assert not app.exception
+    ticket = app.session_state["kiosk_ticket_filed"]
+    assert len(ticket) == 10 and ticket in _text(app)
+    app.button(key="kiosk_finish").click().run()
+    app.button(key="kiosk_mode_ticket").click().run()
+    app.text_input(key="inq_ticket_text").input(ticket.lower())
+    [b for b in app.button if "FormSubmitter" in b.id][0].click().run()
+    assert not app.exception
+    assert any("尚未答复" in s.value for s in app.subheader)
