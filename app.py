@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import i18n, registry
+from app_pages import i18n, registry, session
 
 st.set_page_config(page_title="财政专项资金公开查询", page_icon="💴", layout="wide",
                    initial_sidebar_state="collapsed")
 
-role = st.session_state.get("user", {}).get("role") if isinstance(st.session_state.get("user"), dict) else None
+role = session.current_role()  # None when not logged in or the login expired (idle > session_minutes)
 pages = [st.Page(p.path, title=i18n.t(p.title_key), url_path=p.url_path, icon=p.icon or None, default=p.default)
          for p in registry.visible(role)]
 st.navigation(pages).run()

@@ -31,6 +31,14 @@ PAGES: list[PageSpec] = [
              ":material/support_agent:"),
 ]
 
+# the staff workspace: login is public; the rest only for the roles named
+PAGES += [
+    PageSpec("app_pages/login.py", "nav.login", "login", (PUBLIC,), ":material/login:"),
+    PageSpec("app_pages/staff_upload.py", "nav.upload", "upload", ("finance", "admin"), ":material/upload_file:"),
+    PageSpec("app_pages/staff_batches.py", "nav.batches", "batches", ("finance", "admin"), ":material/history:"),
+    PageSpec("app_pages/admin_users.py", "nav.admin_users", "accounts", ("admin",), ":material/manage_accounts:"),
+]
+
 
 def visible(role: str | None) -> list[PageSpec]:
     """The pages a visitor with `role` (None = not logged in) may reach."""

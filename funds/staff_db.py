@@ -1,4 +1,8 @@
-"""Short write connections for the app: wait while this process's readers (or an ingest) hold the file."""
+"""Short connections to the main database file for staff data (accounts, audit log).
+
+They do not publish a reader snapshot: villagers' lookups never read these tables, and a
+login must not cost a copy of the database. They wait while the file is busy.
+"""
 
 from __future__ import annotations
 
@@ -42,21 +46,11 @@ def open_with_retry(open_fn, wait_seconds: float = 10.0):  # type: ignore[no-unt
 
 
 @contextmanager
-def writing(path: Path, wait_seconds: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection, migrated, closed afterwards; waits up to `wait_seconds` for the file."""
+def staff_connection(path: Path, wait_seconds: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to the main file, migrated, closed afterwards; waits while it is busy."""
     con = open_with_retry(lambda: db.connect(path), wait_seconds)
     try:
         db.migrate(con)
-        yield con
-    finally:
-        con.close()
-
-
-@contextmanager
-def reading(path: Path, wait_seconds: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection (waits while a write holds the file), closed afterwards."""
-    con = open_with_retry(lambda: db.connect(path, read_only=True), wait_seconds)
-    try:
         yield con
     finally:
         con.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from funds import accounts, audit_log, settings
 from funds.errors import UsageError
@@ -49,7 +50,7 @@ def _password(args: argparse.Namespace) -> str:
 @cli.command("users")
 def users(args: argparse.Namespace) -> int:
     """Manage staff accounts; every change goes to the audit log as the OS user who ran it."""
-    from funds.writing import writing
+    from funds.staff_db import staff_connection
 
     path = settings.db_path(getattr(args, "db", None))
     actor = "cli:" + cli.current_user(argparse.Namespace())
@@ -59,7 +60,7 @@ def users(args: argparse.Namespace) -> int:
         from funds import db
 
         db.initialise(path)
-    with writing(path) as con:
+    with staff_connection(path) as con:
         if action == "list":
             rows = accounts.list_users(con)
             if args.json:
