@@ -43,7 +43,7 @@ except FundsError as exc:
     st.error(exc.message(lang()))
     st.stop()
 
-st.dataframe(users, hide_index=True, use_container_width=True)
+st.dataframe(users, hide_index=True, width="stretch")
 
 if users:
     names = [u["name"] for u in users]
@@ -69,4 +69,4 @@ if users:
             log = audit_log.recent(con, 200)
 
 with st.expander(t("ad.audit")):
-    st.dataframe(log, hide_index=True, use_container_width=True)
+    st.dataframe(log, hide_index=True, width="stretch")

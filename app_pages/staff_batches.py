@@ -26,12 +26,12 @@ if not batches:
     st.info(t("bt.none"))
 else:
     st.dataframe([{**b, "kind": KINDS[b["kind"]].label(lang()) if b["kind"] in KINDS else b["kind"]}
-                  for b in batches], hide_index=True, use_container_width=True,
+                  for b in batches], hide_index=True, width="stretch",
                  column_order=["batch_id", "kind", "file_name", "user_name", "loaded_at", "rows", "warnings",
                                "status", "replaces", "superseded_by"])
 
 with st.expander(t("bt.attempts")):
-    st.dataframe(attempts, hide_index=True, use_container_width=True)
+    st.dataframe(attempts, hide_index=True, width="stretch")
 
 live = [b for b in batches if b["status"] == "loaded"]
 if live:

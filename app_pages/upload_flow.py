@@ -13,7 +13,7 @@ import streamlit as st
 
 from app_pages import session
 from app_pages.i18n import lang, t
-from funds import audit_log, settings
+from funds import audit_log, codes, settings
 from funds.errors import FundsError
 from funds.staff_db import staff_connection
 from pipelines import check_job
@@ -71,8 +71,11 @@ def render(user: dict[str, Any], prefix: str = "up", replacing: dict[str, Any] |
         except FundsError as exc:
             flow["head"], flow["guess"], flow["read_error"] = [], None, exc
 
-    if flow.get("read_error") is not None:
-        st.error(flow["read_error"].message(lang()))
+    problem = flow.get("read_error")
+    if problem is not None:  # ReadProblem carries a catalogue code (empty-file, unreadable-file...)
+        code = getattr(problem, "code", None)
+        st.error(codes.message(code, lang(), value=flow["name"], detail=getattr(problem, "detail", ""))
+                 if code else problem.message(lang()))
         return
 
     kinds = list(KINDS)
@@ -209,4 +212,4 @@ def _grouped(issues: list, kind: str, language: str, expanded: bool) -> None:  #
                 [{t("up.row"): i.row, t("up.column"): (_K[kind].column(i.column).label(language)
                                                         if i.column in _K[kind].names else i.column or ""),
                   t("up.value"): i.value or "", t("up.message"): i.message(language, kind)} for i in items[:500]],
-                hide_index=True, use_container_width=True)
+                hide_index=True, width="stretch")
