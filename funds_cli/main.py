@@ -139,5 +139,7 @@ def current_user(args: argparse.Namespace) -> str:
         return "unknown"
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # run as a script: use the package's module so handlers register in one place
+    from funds_cli.main import main as package_main
+
+    sys.exit(package_main())

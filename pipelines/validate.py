@@ -103,16 +103,16 @@ def _header_ok(kind: Kind, header: hdr.Header, head: list[list[str]], report: Re
     missing = [c for c in kind.columns if c.required and c.name not in present]
     if kind.either and not present.intersection(kind.either):
         missing.insert(0, kind.column(kind.either[0]))
-    hint = ""
     if missing:
         guessed = hdr.guess_kind(head)
         if guessed and guessed != kind.name:
-            report.add(Issue("kind-guess", value=KINDS[guessed].label("zh"), params=(("expected", kind.label("zh")),)))
-            hint = f"({guessed}?)"
+            g = KINDS[guessed]
+            report.add(Issue("kind-guess", value=f"{g.label('zh')} / {g.name}",
+                             params=(("expected", f"{kind.label('zh')} / {kind.name}"),)))
     for col in missing:
         accepted = " / ".join(dict.fromkeys((col.name, *col.headers)))
         report.add(Issue("missing-column", row=header.row, column=col.name,
-                         params=(("expected", accepted), ("found", found), ("hint", hint))))
+                         params=(("expected", accepted), ("found", found))))
     for name, cols in header.duplicates.items():
         report.add(Issue("duplicate-column", row=header.row, column=name, value=", ".join(map(str, cols))))
     return not missing and not header.duplicates

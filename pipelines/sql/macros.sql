@@ -46,31 +46,31 @@ create or replace temp macro date_raw(s) as
         when regexp_full_match(date_text(s), '\d{8}') then try_strptime(date_text(s), '%Y%m%d')::date
         when regexp_full_match(date_text(s), '\d{5}(\.\d+)?') then
             date '1899-12-30' + cast(floor(cast(date_text(s) as double)) as integer)
-        when dmy_parts(s).a <> '' and cast(dmy_parts(s).a as integer) > 12 and cast(dmy_parts(s).b as integer) <= 12 then
+        when dmy_parts(s).a <> '' and try_cast(dmy_parts(s).a as integer) > 12 and try_cast(dmy_parts(s).b as integer) <= 12 then
             try_strptime(dmy_parts(s).y || '-' || dmy_parts(s).b || '-' || dmy_parts(s).a, '%Y-%m-%d')::date
-        when dmy_parts(s).a <> '' and cast(dmy_parts(s).b as integer) > 12 and cast(dmy_parts(s).a as integer) <= 12 then
+        when dmy_parts(s).a <> '' and try_cast(dmy_parts(s).b as integer) > 12 and try_cast(dmy_parts(s).a as integer) <= 12 then
             try_strptime(dmy_parts(s).y || '-' || dmy_parts(s).a || '-' || dmy_parts(s).b, '%Y-%m-%d')::date
     end;
 create or replace temp macro date_value(s) as
     case when year(date_raw(s)) between 1990 and 2100 then date_raw(s) end;
 create or replace temp macro date_problem(s) as
     case when s is null then null
-         when dmy_parts(s).a <> '' and cast(dmy_parts(s).a as integer) <= 12 and cast(dmy_parts(s).b as integer) <= 12
+         when dmy_parts(s).a <> '' and try_cast(dmy_parts(s).a as integer) <= 12 and try_cast(dmy_parts(s).b as integer) <= 12
              then 'ambiguous-date'
          when date_value(s) is null then 'bad-date' end;
 
 -- resident ID numbers (GB 11643): the Python twin is funds/idnumber.py ---------------------
 create or replace temp macro id_text(s) as upper(replace(s, ' ', ''));
 create or replace temp macro id_check(b) as substr('10X98765432', ((
-      cast(substr(b, 1, 1) as integer) * 7 + cast(substr(b, 2, 1) as integer) * 9
-    + cast(substr(b, 3, 1) as integer) * 10 + cast(substr(b, 4, 1) as integer) * 5
-    + cast(substr(b, 5, 1) as integer) * 8 + cast(substr(b, 6, 1) as integer) * 4
-    + cast(substr(b, 7, 1) as integer) * 2 + cast(substr(b, 8, 1) as integer) * 1
-    + cast(substr(b, 9, 1) as integer) * 6 + cast(substr(b, 10, 1) as integer) * 3
-    + cast(substr(b, 11, 1) as integer) * 7 + cast(substr(b, 12, 1) as integer) * 9
-    + cast(substr(b, 13, 1) as integer) * 10 + cast(substr(b, 14, 1) as integer) * 5
-    + cast(substr(b, 15, 1) as integer) * 8 + cast(substr(b, 16, 1) as integer) * 4
-    + cast(substr(b, 17, 1) as integer) * 2) % 11) + 1, 1);
+      try_cast(substr(b, 1, 1) as integer) * 7 + try_cast(substr(b, 2, 1) as integer) * 9
+    + try_cast(substr(b, 3, 1) as integer) * 10 + try_cast(substr(b, 4, 1) as integer) * 5
+    + try_cast(substr(b, 5, 1) as integer) * 8 + try_cast(substr(b, 6, 1) as integer) * 4
+    + try_cast(substr(b, 7, 1) as integer) * 2 + try_cast(substr(b, 8, 1) as integer) * 1
+    + try_cast(substr(b, 9, 1) as integer) * 6 + try_cast(substr(b, 10, 1) as integer) * 3
+    + try_cast(substr(b, 11, 1) as integer) * 7 + try_cast(substr(b, 12, 1) as integer) * 9
+    + try_cast(substr(b, 13, 1) as integer) * 10 + try_cast(substr(b, 14, 1) as integer) * 5
+    + try_cast(substr(b, 15, 1) as integer) * 8 + try_cast(substr(b, 16, 1) as integer) * 4
+    + try_cast(substr(b, 17, 1) as integer) * 2) % 11) + 1, 1);
 create or replace temp macro id_problem(s) as
     case when s is null then null
          when regexp_full_match(id_text(s), '\d+(\.\d*)?(E\+?\d+)?') and regexp_matches(id_text(s), '[.E]') then 'excel-mangled-id'
