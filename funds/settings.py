@@ -73,3 +73,11 @@ def log_path(db: Path) -> Path:
     """Where the application log for a database is written."""
     configured = get("log_file")
     return Path(configured) if configured else db.with_name("funds.log")
+
+
+def markdown_table() -> str:
+    """The README's settings table, generated from SETTINGS (a test keeps the README in step)."""
+    lines = ["| setting | environment variable | default | what it does |", "|---|---|---|---|"]
+    for s in SETTINGS:
+        lines.append(f"| `{s.name}` | `{s.env}` | `{s.default}` | {s.help} |")
+    return "\n".join(lines)
