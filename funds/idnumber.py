@@ -23,7 +23,7 @@ def check_char(first17: str) -> str:
 
 def clean(raw: str) -> str:
     """Trim spaces, fold full-width characters to ASCII and upper-case an x."""
-    return unicodedata.normalize("NFKC", raw).strip().replace(" ", "").upper()
+    return unicodedata.normalize("NFKC", raw).strip().replace(" ", "").upper().lstrip("'`")
 
 
 def problem(raw: str) -> str | None:

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from funds.errors import FundsError
 
 HEAD_ROWS = 30
+FIRST_CELLS = 3  # a totals word (合计) may follow an empty 序号 cell: look at the first few cells
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 
@@ -124,9 +126,14 @@ class ExcelSource:
         for idx, name in columns.items():
             keep = name in id_columns
             out[name] = [_excel_text(r[idx], keep) if idx < len(r) else "" for r in body]
-        out["_first"] = [_excel_text(r[0], False) if r else "" for r in body]
+        out["_first"] = [_first_text([_excel_text(c, False) for c in r[:FIRST_CELLS]]) for r in body]
         out["_row"] = list(range(header_index + 2, header_index + 2 + len(body)))  # type: ignore[arg-type]
         return pa.table(out)
+
+
+def _first_text(cells: list[str]) -> str:
+    """The first non-blank cell of a row, for spotting totals and note rows."""
+    return next((c for c in cells if c and c.strip()), "")
 
 
 def _short(exc: BaseException) -> str:
@@ -208,7 +215,8 @@ class CsvSource:
         except (pa.ArrowInvalid, _Irregular):
             raise _Irregular from None
         out = {name: table.column(f"c{idx}") for idx, name in columns.items()}
-        out["_first"] = table.column("c0")
+        firsts = [table.column(f"c{i}") for i in range(min(FIRST_CELLS, width))]
+        out["_first"] = pc.coalesce(*[pc.if_else(pc.equal(pc.utf8_trim_whitespace(c), ""), None, c) for c in firsts])
         start = header_index + 2
         out["_row"] = pa.array(range(start, start + table.num_rows), pa.int64())
         return pa.table(out)
@@ -224,7 +232,7 @@ class CsvSource:
                 continue
             for idx, name in columns.items():
                 out[name].append(record[idx] if idx < len(record) else "")
-            firsts.append(record[0] if record else "")
+            firsts.append(_first_text(record[:FIRST_CELLS]))
             rows.append(line)
         return pa.table({**{k: pa.array(v, pa.string()) for k, v in out.items()},
                          "_first": pa.array(firsts, pa.string()), "_row": pa.array(rows, pa.int64())})

@@ -181,7 +181,7 @@ PEOPLE_FLAGS = Kind(
 KINDS: dict[str, Kind] = {k.name: k for k in (FUNDS, PAYMENTS, ALLOCATIONS, PROJECTS, BUDGETS, PEOPLE_FLAGS)}
 
 CATEGORY_WORDS = {
-    "household": ("household", "到户", "到人", "到人到户", "到户到人", "个人", "가구"),
+    "household": ("household", "到户", "到人", "到人到户", "到户到人", "到人(户)", "到人（户）", "个人", "가구"),
     "project": ("project", "到项目", "项目", "사업"),
 }
 FLAG_WORDS = {

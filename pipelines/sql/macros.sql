@@ -60,7 +60,7 @@ create or replace temp macro date_problem(s) as
          when date_value(s) is null then 'bad-date' end;
 
 -- resident ID numbers (GB 11643): the Python twin is funds/idnumber.py ---------------------
-create or replace temp macro id_text(s) as upper(replace(s, ' ', ''));
+create or replace temp macro id_text(s) as ltrim(upper(replace(s, ' ', '')), '''`');  -- a leading ' forced text in Excel
 create or replace temp macro id_check(b) as substr('10X98765432', ((
       try_cast(substr(b, 1, 1) as integer) * 7 + try_cast(substr(b, 2, 1) as integer) * 9
     + try_cast(substr(b, 3, 1) as integer) * 10 + try_cast(substr(b, 4, 1) as integer) * 5
@@ -107,3 +107,15 @@ create or replace temp macro person_name(s) as
 create or replace temp macro word_value(s, words_a, a, words_b, b) as
     case when list_contains(words_a, lower(replace(s, ' ', ''))) then a
          when list_contains(words_b, lower(replace(s, ' ', ''))) then b end;
+
+-- a UHUGEINT as decimal text, exactly like cast(h as varchar) but ~30x faster: DuckDB 2.0
+-- formats UHUGEINT through slow 128-bit division, HUGEINT (< 2^127) through a fast path.
+-- 10^38 < 2^127, so h = q * 10^38 + r with q in 1..3 and r formatted as a HUGEINT.
+create or replace temp macro uhuge_text(h) as
+    case when h < 170141183460469231731687303715884105728::uhugeint then cast(cast(h as hugeint) as varchar)
+         when h >= 300000000000000000000000000000000000000::uhugeint
+             then '3' || lpad(cast(cast(h - 300000000000000000000000000000000000000::uhugeint as hugeint) as varchar), 38, '0')
+         when h >= 200000000000000000000000000000000000000::uhugeint
+             then '2' || lpad(cast(cast(h - 200000000000000000000000000000000000000::uhugeint as hugeint) as varchar), 38, '0')
+         else '1' || lpad(cast(cast(h - 100000000000000000000000000000000000000::uhugeint as hugeint) as varchar), 38, '0')
+    end;
