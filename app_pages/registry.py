@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app_pages import strings_public  # noqa: F401  (nav titles of the public pages)
+from app_pages import strings_audit  # noqa: F401  (nav titles of the auditor pages)
 
 PUBLIC = "public"  # everyone, no login
 ROLES = ("finance", "auditor", "admin")
@@ -37,6 +38,20 @@ PAGES += [
     PageSpec("app_pages/staff_upload.py", "nav.upload", "upload", ("finance", "admin"), ":material/upload_file:"),
     PageSpec("app_pages/staff_batches.py", "nav.batches", "batches", ("finance", "admin"), ":material/history:"),
     PageSpec("app_pages/admin_users.py", "nav.admin_users", "accounts", ("admin",), ":material/manage_accounts:"),
+]
+
+
+# the auditor's workspace (auditor and admin)
+PAGES += [
+    PageSpec("app_pages/audit_lag.py", "nav.audit_lag", "audit-lag", ("auditor", "admin"), ":material/timer:"),
+    PageSpec("app_pages/audit_ageing.py", "nav.audit_ageing", "audit-ageing", ("auditor", "admin"),
+             ":material/hourglass_bottom:"),
+    PageSpec("app_pages/audit_reconcile.py", "nav.audit_reconcile", "audit-reconcile", ("auditor", "admin"),
+             ":material/balance:"),
+    PageSpec("app_pages/audit_leads.py", "nav.audit_leads", "audit-leads", ("auditor", "admin"), ":material/flag:"),
+    PageSpec("app_pages/audit_sql.py", "nav.audit_sql", "audit-sql", ("auditor", "admin"), ":material/terminal:"),
+    PageSpec("app_pages/audit_report.py", "nav.audit_report", "audit-report", ("auditor", "admin"),
+             ":material/print:"),
 ]
 
 

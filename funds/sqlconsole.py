@@ -9,6 +9,7 @@ short allow-list, no table named like a file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -60,7 +61,7 @@ class Result:
 
     def dicts(self) -> list[dict[str, Any]]:
         """The rows as dicts keyed by column name."""
-        return [dict(zip(self.columns, r)) for r in self.rows]
+        return [dict(zip(self.columns, r, strict=False)) for r in self.rows]
 
 
 def _refuse(zh: str, en: str, ko: str) -> SqlRefused:
@@ -146,13 +147,29 @@ def sandbox(db_path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _pinned(db_path: Path) -> contextlib.AbstractContextManager[Path | None]:
+    """The published reader snapshot, when the database has them (it never waits for an ingest)."""
+    try:
+        from funds import snapshots
+    except ImportError:
+        return contextlib.nullcontext(None)
+    return snapshots.pinned(db_path)
+
+
 def run(db_path: Path, sql: str, params: dict[str, Any] | None = None, timeout: float | None = None,
         max_rows: int | None = None) -> Result:
     """Check and run one query in the sandbox; values in `params` are bound to $name placeholders."""
     text = check(sql)
     timeout = float(settings.get("sql_timeout")) if timeout is None else timeout
     max_rows = settings.get_int("sql_max_rows") if max_rows is None else max_rows
-    con = sandbox(db_path)
+    if not db_path.exists():
+        db.connect(db_path, read_only=True)  # raises the usual "run funds init" message
+    with _pinned(db_path) as snap:
+        return _execute(snap or db_path, text, params, timeout, max_rows)
+
+
+def _execute(path: Path, text: str, params: dict[str, Any] | None, timeout: float, max_rows: int) -> Result:
+    con = sandbox(path)
     timer = threading.Timer(timeout, con.interrupt)
     started = time.monotonic()
     timer.start()

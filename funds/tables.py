@@ -22,7 +22,7 @@ def _jsonable(value: Any) -> Any:
 
 def to_bytes(fmt: str, columns: list[str], rows: list[Any], sheet: str = "data") -> bytes:
     """Rows (tuples or dicts) in one of FORMATS; money stays Decimal (Parquet decimal128)."""
-    dicts = [r if isinstance(r, dict) else dict(zip(columns, r)) for r in rows]
+    dicts = [r if isinstance(r, dict) else dict(zip(columns, r, strict=False)) for r in rows]
     if fmt == "csv":
         return exports.to_csv(dicts, [(c, c) for c in columns])
     if fmt == "xlsx":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from funds import db, lag, leads, money, reconcile, settings, sqlconsole
 from funds.errors import UsageError
