@@ -49,10 +49,10 @@ def _result(result: dict) -> None:
     st.markdown(f'<div class="kiosk-total" data-testid="kiosk-total">'
                 f'{t("kiosk.total", count=result["count"], amount=money.grouped(result["total_yuan"]))}</div>',
                 unsafe_allow_html=True)
-    st.subheader(t("kiosk.by_year"))
+    st.subheader(t("kiosk.by_year"), anchor=False)
     st.table([{t("col.year"): str(y["year"]), t("col.count"): y["count"], t("col.amount"): money.grouped(y["total_yuan"])}
               for y in result["years"]], hide_index=True)
-    st.subheader(t("kiosk.payments"))
+    st.subheader(t("kiosk.payments"), anchor=False)
     rows = []
     for p in result["payments"]:
         paid = p["status"] == "paid"
@@ -69,6 +69,9 @@ def _result(result: dict) -> None:
 
 
 def _lookup_view() -> None:
+    if ss.get("kiosk_result"):  # the result takes the form's place, so it is in view on a 768-high screen
+        _result(ss["kiosk_result"])
+        return
     if ks.locked():
         ks.countdown()
         return
@@ -82,16 +85,16 @@ def _lookup_view() -> None:
             _lookup(id_text or "", name or "")
         if ks.locked():
             st.rerun()
+        if ss.get("kiosk_result"):
+            st.rerun()
     if ss.get("kiosk_msg"):
         st.warning(t(ss["kiosk_msg"]))
-    if ss.get("kiosk_result"):
-        _result(ss["kiosk_result"])
 
 
 style()
 language_switch()
 ks.expire_if_idle()
-st.title(t("kiosk.title"))
+st.title(t("kiosk.title"), anchor=False)
 modes = ("lookup", "inquiry", "ticket")
 cols = st.columns(len(modes))
 for col, mode in zip(cols, modes, strict=True):
@@ -102,6 +105,12 @@ for col, mode in zip(cols, modes, strict=True):
         ss["kiosk_mode"] = mode
         st.rerun()
 
+if ks.has_personal():  # at the top, so it is in view however long the result is
+    if st.button(t("kiosk.finish"), key="kiosk_finish", type="primary", use_container_width=True):
+        ks.clear_all(keep_lang=True)
+        st.rerun()
+    st.caption(t("kiosk.idle_note", seconds=ks.idle_seconds()))
+
 with guarded():
     if ks.mode() == "inquiry":
         render_inquiry(db_path())
@@ -111,9 +120,5 @@ with guarded():
         _lookup_view()
 
 if ks.has_personal():
-    if st.button(t("kiosk.finish"), key="kiosk_finish", type="primary", use_container_width=True):
-        ks.clear_all(keep_lang=True)
-        st.rerun()
-    st.caption(t("kiosk.idle_note", seconds=ks.idle_seconds()))
     ks.idle_watch()
 ss["kiosk_last"] = time.time()

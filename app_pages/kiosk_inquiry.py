@@ -67,8 +67,7 @@ def render_ticket(path: Path) -> None:
             ss["kiosk_ticket_view"] = {"unknown": True}
         else:
             ss["kiosk_ticket_view"] = found
-        if ks.locked():
-            st.rerun()
+        st.rerun()
     view = ss.get("kiosk_ticket_view")
     if not view:
         return

@@ -21,6 +21,7 @@ log = logging.getLogger("funds.app")
 KIOSK_CSS = """
 <style>
 html, body, [class*="css"] { font-size: 22px; }
+.block-container, [data-testid="stMainBlockContainer"] { padding-top: 4rem; }
 .stApp h1 { font-size: 2.4rem; }
 .stApp h2 { font-size: 1.9rem; }
 .stApp h3 { font-size: 1.5rem; }

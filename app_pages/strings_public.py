@@ -12,7 +12,7 @@ _T: dict[str, tuple[str, str, str]] = {
     "nav.inquiry_stats": ("问题答复情况", "Inquiry replies", "문의 답변 현황"),
     "nav.inquiries_staff": ("群众反映处理", "Inquiries (staff)", "문의 처리"),
     "kiosk.title": ("惠民惠农补贴查询", "Check your subsidy payments", "보조금 지급 조회"),
-    "kiosk.mode_lookup": ("查询补贴", "Look up", "조회"),
+    "kiosk.mode_lookup": ("查询补贴", "Look up payments", "보조금 조회"),
     "kiosk.mode_inquiry": ("反映问题", "Report a problem", "문제 신고"),
     "kiosk.mode_ticket": ("查看答复", "Check a reply", "답변 확인"),
     "kiosk.id": ("身份证号码", "ID number", "신분증 번호"),
