@@ -93,3 +93,20 @@ def test_exports_are_masked_and_neutralised() -> None:
     ws = wb.active
     assert ws["A2"].value == "'=HYPERLINK(\"x\")" and ws["A2"].data_type == "s"
     assert ws["C2"].value == 1234.5 and ws["B3"].value == "'@SUM(A1)"
+
+
+@pytest.mark.parametrize("page", ["kiosk.py", "disclosure.py", "projects.py", "inquiry_stats.py"])
+def test_public_pages_run_through_the_app_without_login(env: Path, page: str) -> None:
+    at = AppTest.from_file(str(PAGES.parent / "app.py"), default_timeout=30)
+    at.run()
+    assert not at.exception
+    at.switch_page(f"app_pages/{page}").run()
+    assert not at.exception and not at.error
+
+
+def test_staff_inquiry_page_is_not_registered_for_the_public() -> None:
+    from app_pages import registry
+
+    public = [p.path for p in registry.visible(None)]
+    assert "app_pages/inquiries_staff.py" not in public
+    assert "app_pages/inquiries_staff.py" in [p.path for p in registry.visible("finance")]
