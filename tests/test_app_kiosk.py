@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from known_people import people
 from streamlit.testing.v1 import AppTest
 
-from funds import money
+from funds import money, settings
 
 PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "kiosk.py")
 
@@ -20,8 +21,12 @@ def person() -> dict:
 
 
 @pytest.fixture()
-def app(demo_db, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("FUNDS_DB", str(demo_db))
+def app(demo_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    # a private copy: filing an inquiry writes to it, and the shared demo county must stay as built
+    path = tmp_path / "county.duckdb"
+    shutil.copy(demo_db, path)
+    shutil.copy(settings.secret_path(demo_db), settings.secret_path(path))
+    monkeypatch.setenv("FUNDS_DB", str(path))
     at = AppTest.from_file(PAGE, default_timeout=30)
     at.run()
     assert not at.exception
