@@ -14,8 +14,8 @@ import xlsxwriter
 
 from pipelines.header import locate
 from pipelines.read import open_source
-from pipelines.report import Issue, Report
-from schemas.columns import ID, KINDS
+from pipelines.report import Issue, Report, safe_value
+from schemas.columns import ACCOUNT, ID, KINDS, Kind
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 50_000  # above this, only the rows with problems are written (Excel is slow with more)
@@ -72,7 +72,7 @@ def build(path: Path, report: Report, lang: str = "zh", original_name: str | Non
                 (cell_issues[idx] if idx is not None else row_issues).append(issue)
             _write(sheet, out_row, 0, str(sheet_row), row_issues, lang, report.kind, plain, bad, warn)
             for idx, name in columns.items():
-                text = data[name][k]
+                text = _shown(kind, name, data[name][k])
                 _write(sheet, out_row, idx + 1, "" if text is None else str(text), cell_issues.get(idx, []),
                        lang, report.kind, plain, bad, warn)
             out_row += 1
@@ -88,6 +88,19 @@ def build(path: Path, report: Report, lang: str = "zh", original_name: str | Non
     listing.set_column(3, 3, 80)
     book.close()
     return out.getvalue()
+
+
+def _shown(kind: Kind, name: str, value: str | None) -> str | None:
+    """Raw ID and account numbers are never exported, even back to the clerk: masked like the report's values."""
+    if value is None or name not in kind.names:
+        return value
+    col = kind.column(name)
+    if col.type == ID:
+        return safe_value(name, kind.name, value)
+    if col.type == ACCOUNT:
+        digits = value.strip()
+        return "*" * max(len(digits) - 4, 0) + digits[-4:]
+    return value
 
 
 def _write(sheet, row: int, col: int, text: str, issues: list[Issue], lang: str, kind: str,  # type: ignore[no-untyped-def]

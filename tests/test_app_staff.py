@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import time
 from pathlib import Path
@@ -120,6 +121,8 @@ def test_upload_bad_file_shows_grouped_errors_and_a_marked_xlsx(demo_db: Path, t
     import openpyxl
 
     target = _copy(demo_db, tmp_path, monkeypatch)
+    with db.reading(target) as con:
+        batches_before = db.fetch_dicts(con, "list_batches")
     at = _app("staff_upload", {"name": "alice", "role": "finance"}).run()
     at.file_uploader[0].set_value(("发放明细.csv", upload_files["bad"], "text/csv"))
     at.run()
@@ -142,7 +145,9 @@ def test_upload_bad_file_shows_grouped_errors_and_a_marked_xlsx(demo_db: Path, t
     formula = [c for row in sheet.iter_rows() for c in row if c.value == "=HYPERLINK(1)"]
     assert formula and formula[0].data_type == "s" and formula[0].quotePrefix
     with db.reading(target) as con:
-        assert db.fetch_dicts(con, "list_batches") == db.fetch_dicts(con, "list_batches")  # nothing loaded
+        assert db.fetch_dicts(con, "list_batches") == batches_before  # nothing loaded
+    values = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value]
+    assert not [v for v in values if re.fullmatch(r"\d{17}[\dXx]", v)]  # raw IDs never leave, even to the clerk
     with staff_connection(target) as con:
         entry = audit_log.recent(con)[0]
         assert entry["action"] == "upload-check" and '"status": "rejected"' in entry["detail"]
