@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
@@ -11,7 +12,7 @@ from typing import Any, Iterator
 
 import duckdb
 
-from funds import keys, settings
+from funds import keys, settings, snapshots
 from funds.errors import FundsError, NotInitialised
 
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -61,8 +62,15 @@ def _locked(exc: Exception, path: Path) -> FundsError:
     )
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database; read-only opens require an existing, initialised file."""
+WRITE_WAIT_SECONDS = 15.0  # a writer waits this long for another writer (or a recovering reader) to finish
+
+
+def connect(path: Path, read_only: bool = False, wait: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the database; read-only opens require an existing, initialised file.
+
+    A writable open waits up to `wait` seconds (default WRITE_WAIT_SECONDS) while another
+    process holds the file, then says so in the user's language.
+    """
     if read_only and not path.exists():
         raise NotInitialised(
             f"数据库 {path} 不存在。请先运行 funds init 或 funds demo。",
@@ -70,12 +78,16 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
             f"데이터베이스 {path}이(가) 없습니다. funds init 또는 funds demo를 먼저 실행하십시오.",
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise _locked(exc, path) from None
-        raise
+    deadline = time.monotonic() + (0.0 if read_only else WRITE_WAIT_SECONDS if wait is None else wait)
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise _locked(exc, path) from None
+            time.sleep(0.05)
 
 
 def initialise(path: Path) -> tuple[bool, bool]:
@@ -84,20 +96,81 @@ def initialise(path: Path) -> tuple[bool, bool]:
     key_created = keys.create(settings.secret_path(path))
     con = connect(path)
     try:
-        migrate(con)
+        if migrate(con) or snapshots.needs_publish(path):
+            publish(con, path)
     finally:
         con.close()
     return (not existed, key_created)
 
 
-@contextmanager
-def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection for queries, closed afterwards."""
-    con = connect(path, read_only=True)
+def path_of(con: duckdb.DuckDBPyConnection) -> Path:
+    """The file a connection has open."""
+    return Path(con.execute(
+        "select path from duckdb_databases() where database_name = current_database()").fetchall()[0][0])
+
+
+def begin_change(con: duckdb.DuckDBPyConnection) -> None:
+    """Call on the write connection before a change readers must see: marks the snapshot stale."""
+    snapshots.mark_dirty(path_of(con))
+
+
+def publish(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> Path:
+    """Call on the write connection after a committed change: readers switch to a new snapshot."""
+    path = path or path_of(con)
+    snap = snapshots.publish(con, path)
+    snapshots.clear_dirty(path)
+    return snap
+
+
+def recover(path: Path) -> bool:
+    """Republish when a writer died between its commit and its snapshot; True if this call did it."""
+    if not snapshots.orphaned(path):
+        return False
     try:
-        yield con
+        con = duckdb.connect(str(path))  # opening replays the WAL of the dead writer
+    except duckdb.IOException:
+        return False  # a new writer holds the file; it publishes when done
+    try:
+        if snapshots.orphaned(path):
+            publish(con, path)
+            return True
+        return False
     finally:
         con.close()
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A migrated write connection whose changes readers see once the block ends (a new snapshot)."""
+    con = connect(path)
+    try:
+        migrate(con)
+        snapshots.mark_dirty(path)
+        try:
+            yield con
+        finally:
+            publish(con, path)
+    finally:
+        con.close()
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection for queries, closed afterwards.
+
+    It opens the newest published snapshot, so it never waits for an ingest and sees either
+    all of a load or none of it; without any snapshot (a database from before snapshots,
+    not yet written to) it opens the main file read-only.
+    """
+    if not path.exists():
+        connect(path, read_only=True)  # raises NotInitialised with what to do
+    recover(path)
+    with snapshots.pinned(path) as snap:
+        con = connect(snap or path, read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def fetch_dicts(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from funds import db, keys, settings
+from funds import db, keys, settings, snapshots
 from pipelines import load as loader
 from pipelines import validate
 from pipelines.report import Report
@@ -45,7 +45,8 @@ def open_for_ingest(db_path: Path) -> tuple[duckdb.DuckDBPyConnection, bytes]:
         db.initialise(db_path)
     key = keys.load(settings.secret_path(db_path))
     con = db.connect(db_path)
-    db.migrate(con)
+    if db.migrate(con) or snapshots.needs_publish(db_path):
+        db.publish(con, db_path)  # first use, a new schema, or a writer that died before publishing
     return con, key
 
 
@@ -76,7 +77,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
             return Outcome(name, "rejected", None, report)
         if dry_run:
             return Outcome(name, "valid", None, report)
-        batch_id = loader.load(con, report, user, replacing)
+        db.begin_change(con)  # readers keep the old snapshot until the new one is published
+        try:
+            batch_id = loader.load(con, report, user, replacing)
+        finally:
+            db.publish(con)
         return Outcome(name, "loaded", batch_id, report)
     finally:
         for table in TEMP_TABLES:

@@ -1,0 +1,135 @@
+"""Ingest while serving: readers open immutable snapshots, switched atomically, cleaned when unused."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from funds import db, snapshots
+from reliability_helpers import ROOT, popen_funds, run_funds
+
+READER = r"""
+import json, sys, time
+from pathlib import Path
+from funds import db
+path, stop = Path(sys.argv[1]), Path(sys.argv[2])
+seen, errors, n = {}, [], 0
+while not stop.exists():
+    try:
+        with db.reading(path) as con:
+            row = con.execute(
+                "select (select count(*) from batches where kind = 'payments' and status = 'loaded'), "
+                "(select count(*) from payments), (select coalesce(sum(amount), 0)::varchar from payments)"
+            ).fetchall()[0]
+        key = json.dumps(list(row))
+        seen[key] = seen.get(key, 0) + 1
+    except Exception as exc:
+        errors.append(repr(exc)[:300])
+    n += 1
+print(json.dumps({"seen": seen, "errors": errors[:20], "error_count": len(errors), "lookups": n}))
+"""
+
+
+def test_lookups_during_ingest_see_old_or_new_never_a_mix(tmp_path: Path) -> None:
+    """A reader process loops over db.reading while another process ingests several files."""
+    from pipelines import demo
+
+    files = demo.write_files(tmp_path / "files", households=4000, seed=5, rows_per_file=5000)
+    assert len(files.payments) >= 3
+    path = tmp_path / "funds.duckdb"
+    assert run_funds("ingest", "funds", str(files.funds), "--db", str(path)).returncode == 0
+    stop = tmp_path / "stop"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(path), str(stop)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        time.sleep(1.0)
+        writer = popen_funds("ingest", "payments", *map(str, files.payments), "--db", str(path))
+        # the CLI's own lookup keeps answering while the writer holds the main file
+        cli = run_funds("report", "--year", "2007", "--json", "--db", str(path))
+        assert cli.returncode == 0, cli.stderr
+        assert writer.wait(timeout=300) == 0, writer.stderr.read() if writer.stderr else ""
+        time.sleep(0.5)
+    finally:
+        stop.touch()
+        out, err = reader.communicate(timeout=60)
+    result = json.loads(out)
+    assert result["error_count"] == 0, result["errors"]
+    # every state a reader may see: after 0, 1, 2 ... of the files
+    with db.reading(path) as con:
+        per_batch = con.execute(
+            "select batch_id, count(*), sum(amount) from payments group by 1 order by 1").fetchall()
+    states, rows, amount = [[0, 0, "0.00"]], 0, 0
+    for i, (_, n, total) in enumerate(per_batch, 1):
+        rows, amount = rows + n, amount + total
+        states.append([i, rows, f"{amount:.2f}"])
+    seen = [json.loads(k) for k in result["seen"]]
+    for state in seen:
+        assert state in states, f"a reader saw a mixed state {state}; allowed: {states}"
+    assert len(seen) >= 2, f"the reader never saw the switch: {result}"
+    assert result["lookups"] > 20
+
+
+def test_pinned_snapshot_is_not_cleaned_until_released(fresh_db: Path) -> None:
+    """A snapshot in use survives later publishes; once released, the next publish removes it."""
+    with snapshots.pinned(fresh_db) as old:
+        assert old is not None
+        con = db.connect(fresh_db)
+        try:
+            db.publish(con, fresh_db)
+            db.publish(con, fresh_db)
+        finally:
+            con.close()
+        assert old.exists() and snapshots.current(fresh_db) != old
+    con = db.connect(fresh_db)
+    try:
+        db.publish(con, fresh_db)
+    finally:
+        con.close()
+    left = sorted(p.name for p in snapshots.folder(fresh_db).glob("snap-*.duckdb"))
+    assert left == [snapshots.current(fresh_db).name]  # type: ignore[union-attr]
+
+
+def test_writer_that_died_before_publishing_is_recovered_by_the_next_reader(fresh_db: Path) -> None:
+    """A DIRTY marker whose process is gone: the next db.reading republishes from the main file."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    con = db.connect(fresh_db)
+    try:
+        con.execute("insert into ingest_log (attempt_id, attempted_at, kind, file_name, sha256, user_name, status, "
+                    "rows, errors) values (99, now()::timestamp, 'funds', 'x.csv', 'ab', 'u', 'rejected', 0, 1)")
+    finally:
+        con.close()
+    (snapshots.folder(fresh_db) / snapshots.DIRTY).write_text(json.dumps({"pid": dead.pid, "start": "1"}))
+    assert snapshots.orphaned(fresh_db)
+    with db.reading(fresh_db) as con:
+        assert con.execute("select count(*) from ingest_log where attempt_id = 99").fetchall() == [(1,)]
+    assert not (snapshots.folder(fresh_db) / snapshots.DIRTY).exists()
+
+
+def test_live_writer_marker_is_left_alone(fresh_db: Path) -> None:
+    """While the marking process lives, readers keep the published snapshot and do not touch the main file."""
+    snapshots.mark_dirty(fresh_db)
+    assert not snapshots.orphaned(fresh_db)
+    assert not db.recover(fresh_db)
+    snapshots.clear_dirty(fresh_db)
+
+
+def test_readers_never_open_the_main_file_while_it_is_written(fresh_db: Path) -> None:
+    """With a writer holding the main file in another process, db.reading still answers at once."""
+    hold = subprocess.Popen([sys.executable, "-c",
+                             "import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); print('ok', flush=True); "
+                             "time.sleep(30)", str(fresh_db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert hold.stdout is not None and hold.stdout.readline().strip() == "ok"
+        started = time.perf_counter()
+        with db.reading(fresh_db) as con:
+            assert con.execute("select count(*) from batches").fetchall() == [(0,)]
+        assert time.perf_counter() - started < 2
+    finally:
+        hold.kill()
+        hold.wait()
