@@ -74,9 +74,16 @@ _SQL_TYPES = {TEXT: "varchar", YEAR: "integer", INT: "integer", MONEY: "decimal(
 
 
 def build_sql(kind: Kind, present: set[str]) -> str:
-    """The statement that turns table `raw` (text cells) into temp table `norm` (typed + problems)."""
+    """The statement that turns table `raw` (text cells) into temp table `norm` (typed + problems).
+
+    Each typed column is parsed once per distinct cleaned value (a dictionary CTE joined back),
+    not once per row: the macros expand to many regex calls, and real sheets repeat values
+    (dates, amounts, fund codes; an ID on several rows). Same values, same problem codes.
+    """
     cleaned = ["_row", "cell(_first) as _first"]
-    typed = ["_row", "_first"]
+    typed = ["c._row", "c._first"]
+    dicts: list[str] = []
+    joins: list[str] = []
     for col in kind.columns:
         c = _q(col.name)
         if col.name not in present:
@@ -87,29 +94,42 @@ def build_sql(kind: Kind, present: set[str]) -> str:
         fold = "cell" if col.type == TEXT else "clean"
         cleaned.append(f"{fold}({c}) as {c}")
         value, problem = _typed(col, f"unit_{col.name}")
-        typed.append(f"{value} as {c}")
-        typed.append(f"{problem or 'cast(null as varchar)'} as {_q(col.name + '__problem')}")
-        typed.append(f"{c} as {_q(col.name + '__text')}")
+        if value == c:  # plain text: nothing to parse
+            typed.append(f"c.{c} as {c}")
+            typed.append(f"cast(null as varchar) as {_q(col.name + '__problem')}")
+        else:
+            d = _q("d_" + col.name)
+            # the macros map NULL to NULL value and NULL problem, so NULL cells need no entry
+            dicts.append(f"{d} as (select {c}, {value} as v, {problem or 'cast(null as varchar)'} as p "
+                         f"from (select distinct {c} from cleaned where {c} is not null) as src)")
+            joins.append(f"left join {d} on {d}.{c} = c.{c}")
+            typed.append(f"{d}.v as {c}")
+            typed.append(f"{d}.p as {_q(col.name + '__problem')}")
+        typed.append(f"c.{c} as {_q(col.name + '__text')}")
     present_cols = [_q(c.name) for c in kind.columns if c.name in present]
-    blank = " and ".join(f"{c} is null" for c in present_cols) or "true"
+    blank = " and ".join(f"{c}__text is null".replace('"__text', '__text"') for c in present_cols) or "true"
     money = [_q(c.name) for c in kind.columns if c.name in present and c.type == MONEY]
     no_money = " and ".join(f"{c} is null" for c in money) or "true"
+    dict_sql = "".join(f",\n{d}" for d in dicts)
     return f"""
 create or replace temp table norm as
 with cleaned as (
     select {", ".join(cleaned)} from raw
+){dict_sql},
+joined as (
+    select {", ".join(typed)} from cleaned c {" ".join(joins)}
 ), typed as (
-    select {", ".join(typed)},
+    select *,
         lower(regexp_replace(coalesce(_first, ''), '\\s', '', 'g')) as _first_word,
         ({blank}) as _blank
-    from cleaned
+    from joined
 ), final as (
     select *,
         case when list_contains($totals, _first_word) then _first_word end as _total,
         (not _blank and regexp_matches(coalesce(_first, ''), $note_row) and ({no_money})) as _note
     from typed
 )
-select * exclude (_first_word) from final
+select * exclude (_first_word) from final order by _row
 """
 
 

@@ -271,6 +271,9 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: Kind, key: bytes) -> None:
             """,
             {"ipad": ipad, "opad": opad},
         )
+        # id_hash as text once per distinct ID (not per row), for _fingerprint
+        con.execute("alter table id_hashes add column id_hash_text varchar")
+        con.execute("update id_hashes set id_hash_text = uhuge_text(id_hash)")
     target = [r[0] for r in con.execute(f"describe {kind.table}").fetchall()]
     exprs = []
     for col in target:
@@ -288,6 +291,8 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: Kind, key: bytes) -> None:
             exprs.append(f'b."{col}"')
     if kind.either:
         exprs.append('b."fund_name"')  # kept until the fund is resolved, not stored
+    if has_id:
+        exprs.append("h.id_hash_text as _id_hash_text")  # for _fingerprint, not stored
     join = 'left join id_hashes h on h.id18 = b."id_number"' if has_id else ""
     con.execute(f"create or replace temp table staged as select {', '.join(exprs)} from body b {join}")
     if has_id:
@@ -298,7 +303,10 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
     """Add row_hash: an MD5 of every stored value but the row number, for exact-duplicate checks."""
     stored = [r[0] for r in con.execute(f"describe {kind.table}").fetchall()]
     hashed = [c for c in stored if c not in ("batch_id", "row_no", "row_hash")]
-    fingerprint = " || chr(31) || ".join(f'coalesce(cast("{c}" as varchar), chr(0))' for c in hashed)
+    # id_hash's text comes precomputed (same text as cast(id_hash as varchar), far cheaper)
+    fingerprint = " || chr(31) || ".join(
+        "coalesce(_id_hash_text, chr(0))" if c == "id_hash" else f'coalesce(cast("{c}" as varchar), chr(0))'
+        for c in hashed)
     con.execute(f"create or replace temp table staged_hashed as select *, md5_number({fingerprint}) as row_hash from staged")
     con.execute("drop table staged")
     con.execute("alter table staged_hashed rename to staged")
