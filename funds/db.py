@@ -12,8 +12,10 @@ from typing import Any, Iterator
 
 import duckdb
 
-from funds import keys, settings, snapshots
+from funds import keys, redaction, settings, snapshots
 from funds.errors import FundsError, NotInitialised
+
+redaction.install()  # everything that touches the database logs through redacted records
 
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 

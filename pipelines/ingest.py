@@ -8,10 +8,10 @@ from typing import Any
 
 import duckdb
 
-from funds import db, keys, settings, snapshots
+from funds import db, keys, redaction, settings, snapshots
 from pipelines import load as loader
 from pipelines import validate
-from pipelines.report import Report
+from pipelines.report import Issue, Report
 from schemas.columns import KINDS
 
 TEMP_TABLES = ("norm", "body", "staged", "raw", "id_hashes", "staged_hashed")
@@ -50,6 +50,34 @@ def open_for_ingest(db_path: Path) -> tuple[duckdb.DuckDBPyConnection, bytes]:
     return con, key
 
 
+# columns whose digits are data, not personal numbers (and the masked forms themselves)
+_DIGITS_ARE_DATA = {"fund_code", "project_code", "department_code", "household_no", "id_masked", "account_masked",
+                    "_id_hash_text"}
+
+
+def _mask_numbers_in_free_text(con: duckdb.DuckDBPyConnection) -> None:
+    """A clerk may type an ID or card number into remarks: mask 15-19 digit runs in free-text columns."""
+    for column, data_type, *_ in con.execute("describe temp.staged").fetchall():
+        if data_type != "VARCHAR" or column in _DIGITS_ARE_DATA:
+            continue
+        con.execute(f"""update temp.staged set "{column}" = regexp_replace("{column}", $pattern, '\\1********\\2', 'g')
+                        where regexp_matches("{column}", $pattern)""", {"pattern": redaction.SQL_PATTERN})
+
+
+def _too_large(kind: str, path: Path, name: str) -> Report | None:
+    """A rejection report when the upload is over `upload_max_mb`, else None."""
+    limit = settings.get_int("upload_max_mb")
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # validate.check reports the unreadable file
+    if size <= limit * 1024 * 1024:
+        return None
+    report = Report(kind=kind, path=name)
+    report.add(Issue("file-too-large", value=f"{size / 1024 / 1024:.1f} MB", params=(("expected", f"{limit} MB"),)))
+    return report
+
+
 def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Path, user: str,
                 replacing: int | None = None, original_name: str | None = None, dry_run: bool = False) -> Outcome:
     """Check one file and load it if valid; a rejected file changes nothing but the ingest log."""
@@ -57,7 +85,12 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
         raise ValueError(kind)
     if replacing is not None:
         loader.check_replace(con, kind, replacing)
-    name = original_name or path.name
+    name = redaction.redact(original_name or path.name)  # a file named after a person's ID is stored masked
+    too_large = _too_large(kind, path, name)
+    if too_large is not None:  # refused before a byte is read (CLI and app alike)
+        if not dry_run:
+            loader.log(con, too_large, user, "rejected", None)
+        return Outcome(name, "rejected", None, too_large)
     try:
         sha = validate.sha256_of(path)
         existing = loader.find_loaded(con, kind, sha)
@@ -77,6 +110,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
             return Outcome(name, "rejected", None, report)
         if dry_run:
             return Outcome(name, "valid", None, report)
+        _mask_numbers_in_free_text(con)
         db.begin_change(con)  # readers keep the old snapshot until the new one is published
         try:
             batch_id = loader.load(con, report, user, replacing)

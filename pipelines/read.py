@@ -52,6 +52,7 @@ def open_source(path: Path, original_name: str | None = None) -> Source:
     """Open an upload by its file name's suffix (falling back to sniffing its first bytes)."""
     name = original_name or path.name
     suffix = Path(name).suffix.lower()
+    check_size(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -64,6 +65,44 @@ def open_source(path: Path, original_name: str | None = None) -> Source:
     if suffix in CSV_SUFFIXES or suffix == "":
         return CsvSource(data)
     raise ReadProblem("unsupported-file-type", suffix)
+
+
+# ---------------------------------------------------------------- guards against hostile uploads
+
+MAX_UNZIPPED_MB = 1024  # a workbook's parts may expand to at most this much (Excel's own sheets stay far below)
+MAX_ZIP_RATIO = 200  # real sheet XML compresses 5-20x; a zip bomb 1000x
+MAX_ZIP_ENTRIES = 10_000
+
+
+def check_size(path: Path) -> None:
+    """Refuse an upload over `upload_max_mb` before any of it is read."""
+    from funds import settings
+
+    limit = settings.get_int("upload_max_mb")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ReadProblem("unreadable-file", str(exc.strerror or exc)) from None
+    if size > limit * 1024 * 1024:
+        raise ReadProblem("file-too-large", f"{size / 1024 / 1024:.1f} MB, limit {limit} MB")
+
+
+def check_zip(path: Path) -> None:
+    """Refuse a zip-based workbook whose directory declares a bomb, before calamine inflates anything."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return  # .xls (OLE) or not a zip at all: calamine reports what it cannot read
+    try:
+        with zipfile.ZipFile(path) as zf:
+            entries = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ReadProblem("unreadable-file", f"damaged workbook ({_short(exc)})") from None
+    total = sum(e.file_size for e in entries)
+    too_packed = [e for e in entries if e.file_size > (1 << 20) and e.file_size > MAX_ZIP_RATIO * max(e.compress_size, 1)]
+    if len(entries) > MAX_ZIP_ENTRIES or total > MAX_UNZIPPED_MB * (1 << 20) or too_packed:
+        raise ReadProblem("unreadable-file",
+                          f"the workbook would expand to {total / (1 << 20):.0f} MB; it is damaged or not a real workbook")
 
 
 # ---------------------------------------------------------------- Excel
@@ -101,6 +140,7 @@ class ExcelSource:
     def __init__(self, path: Path) -> None:
         from python_calamine import CalamineWorkbook
 
+        check_zip(path)
         try:
             wb = CalamineWorkbook.from_path(str(path))
             rows: list[list[Any]] = []
@@ -178,14 +218,20 @@ class CsvSource:
     def head(self) -> list[list[str]]:
         """The first rows as text."""
         lines = _LINE_BREAK.split(self.text[:262144])[:HEAD_ROWS]
-        return list(csv.reader(lines, delimiter=self.delimiter))
+        try:
+            return list(csv.reader(lines, delimiter=self.delimiter))
+        except csv.Error as exc:
+            raise ReadProblem("unreadable-file", _csv_problem(exc)) from None
 
     def table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
         """The data rows as strings: Arrow's multithreaded reader, or the csv module for irregular files."""
         try:
-            return self._fast(header_index, columns)
-        except _Irregular:
-            return self._exact(header_index, columns)
+            try:
+                return self._fast(header_index, columns)
+            except _Irregular:
+                return self._exact(header_index, columns)
+        except csv.Error as exc:
+            raise ReadProblem("unreadable-file", _csv_problem(exc)) from None
 
     def _fast(self, header_index: int, columns: dict[int, str]) -> pa.Table:
         raw = self.text.encode("utf-8")
@@ -238,6 +284,12 @@ class CsvSource:
                          "_first": pa.array(firsts, pa.string()), "_row": pa.array(rows, pa.int64())})
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return f"a cell is longer than {csv.field_size_limit()} characters (a stray quote mark, or not a table)"
+    return _short(exc)
+
+
 class _Irregular(Exception):
     """The fast CSV path cannot keep row numbers exact for this file."""
 
@@ -249,7 +301,10 @@ def _reject_row(row: Any) -> str:
 def _sniff_delimiter(lines: list[str]) -> str:
     best, best_score = ",", 0
     for delim in (",", "\t", ";", "|"):
-        widths = [len(r) for r in csv.reader(lines, delimiter=delim) if r]
+        try:
+            widths = [len(r) for r in csv.reader(lines, delimiter=delim) if r]
+        except csv.Error:
+            continue  # e.g. a cell over the csv module's field limit: not this separator's table
         if not widths:
             continue
         top = max(widths)

@@ -60,9 +60,10 @@ def funds_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "funds_cli.main", *args]
 
 
-def run_funds(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_funds(*args: str, timeout: float = 120, env_extra: dict[str, str] | None = None
+              ) -> subprocess.CompletedProcess[str]:
     """Run the funds CLI to completion."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env_extra or {})}
     return subprocess.run(funds_cmd(*args), capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
 
 

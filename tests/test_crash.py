@@ -71,7 +71,8 @@ def _trial(sc: dict, mode: str, delay: float, index: int) -> str:
     assert seen == main, f"{mode} killed after {delay:.2f}s: readers see another state than the file holds"
     # the database keeps working: the same upload now ends in exactly the 'after' state
     again = run_funds("ingest", "payments", str(sc["upload"]), "--db", str(db), *(extra if state == "before" else ()))
-    assert again.returncode == 0, again.stderr
+    log = work / "funds.log"
+    assert again.returncode == 0, (delay, state, again.stderr, log.read_text()[-3000:] if log.exists() else "")
     assert digest_reading(db) == sc[f"after-{mode}"]
     import shutil
 
