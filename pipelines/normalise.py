@@ -76,14 +76,18 @@ _SQL_TYPES = {TEXT: "varchar", YEAR: "integer", INT: "integer", MONEY: "decimal(
 def build_sql(kind: Kind, present: set[str]) -> str:
     """The statement that turns table `raw` (text cells) into temp table `norm` (typed + problems).
 
-    Each typed column is parsed once per distinct cleaned value (a dictionary CTE joined back),
-    not once per row: the macros expand to many regex calls, and real sheets repeat values
-    (dates, amounts, fund codes; an ID on several rows). Same values, same problem codes.
+    Each column is cleaned and parsed once per distinct raw text (a dictionary CTE joined
+    back), not once per row: translate() and the macros' regexes cost ~1 us per call, and
+    real sheets repeat values (dates, amounts, fund codes, an ID on several rows).
+    Same cleaned text, values and problem codes as computing them row by row.
     """
-    cleaned = ["_row", "cell(_first) as _first"]
-    typed = ["c._row", "c._first"]
-    dicts: list[str] = []
-    joins: list[str] = []
+    typed = ["r._row", "f._first", "f._first_word", "f._note_word"]
+    # the first cell decides totals and note rows; '' and NULL both clean to NULL
+    dicts: list[str] = [
+        "_d_first as (select _k, _first, lower(regexp_replace(coalesce(_first, ''), '\\s', '', 'g')) as _first_word, "
+        "regexp_matches(coalesce(_first, ''), $note_row) as _note_word "
+        "from (select _k, cell(_k) as _first from (select distinct coalesce(_first, '') as _k from raw)))"]
+    joins: list[str] = ["left join _d_first f on f._k = coalesce(r._first, '')"]
     for col in kind.columns:
         c = _q(col.name)
         if col.name not in present:
@@ -92,44 +96,33 @@ def build_sql(kind: Kind, present: set[str]) -> str:
             typed.append(f"cast(null as varchar) as {_q(col.name + '__text')}")
             continue
         fold = "cell" if col.type == TEXT else "clean"
-        cleaned.append(f"{fold}({c}) as {c}")
         value, problem = _typed(col, f"unit_{col.name}")
-        if value == c:  # plain text: nothing to parse
-            typed.append(f"c.{c} as {c}")
-            typed.append(f"cast(null as varchar) as {_q(col.name + '__problem')}")
-        else:
-            d = _q("d_" + col.name)
-            # the macros map NULL to NULL value and NULL problem, so NULL cells need no entry
-            dicts.append(f"{d} as (select {c}, {value} as v, {problem or 'cast(null as varchar)'} as p "
-                         f"from (select distinct {c} from cleaned where {c} is not null) as src)")
-            joins.append(f"left join {d} on {d}.{c} = c.{c}")
-            typed.append(f"{d}.v as {c}")
-            typed.append(f"{d}.p as {_q(col.name + '__problem')}")
-        typed.append(f"c.{c} as {_q(col.name + '__text')}")
-    present_cols = [_q(c.name) for c in kind.columns if c.name in present]
-    blank = " and ".join(f"{c}__text is null".replace('"__text', '__text"') for c in present_cols) or "true"
+        d = _q("d_" + col.name)
+        # NULL cells clean to NULL, whose value and problem are NULL: they need no entry
+        dicts.append(f"{d} as (select _k, {c}, {value} as v, {problem or 'cast(null as varchar)'} as p "
+                     f"from (select _k, {fold}(_k) as {c} from (select distinct {c} as _k from raw where {c} is not null)))")
+        joins.append(f"left join {d} on {d}._k = r.{c}")
+        typed.append(f"{d}.v as {c}")
+        typed.append(f"{d}.p as {_q(col.name + '__problem')}")
+        typed.append(f"{d}.{c} as {_q(col.name + '__text')}")
+    present_cols = [_q(c.name + "__text") for c in kind.columns if c.name in present]
+    blank = " and ".join(f"{c} is null" for c in present_cols) or "true"
     money = [_q(c.name) for c in kind.columns if c.name in present and c.type == MONEY]
     no_money = " and ".join(f"{c} is null" for c in money) or "true"
-    dict_sql = "".join(f",\n{d}" for d in dicts)
+    dict_sql = "".join(f"{d},\n" for d in dicts)
     return f"""
 create or replace temp table norm as
-with cleaned as (
-    select {", ".join(cleaned)} from raw
-){dict_sql},
-joined as (
-    select {", ".join(typed)} from cleaned c {" ".join(joins)}
+with {dict_sql}joined as (
+    select {", ".join(typed)} from raw r {" ".join(joins)}
 ), typed as (
-    select *,
-        lower(regexp_replace(coalesce(_first, ''), '\\s', '', 'g')) as _first_word,
-        ({blank}) as _blank
-    from joined
+    select *, ({blank}) as _blank from joined
 ), final as (
     select *,
         case when list_contains($totals, _first_word) then _first_word end as _total,
-        (not _blank and regexp_matches(coalesce(_first, ''), $note_row) and ({no_money})) as _note
+        (not _blank and _note_word and ({no_money})) as _note
     from typed
 )
-select * exclude (_first_word) from final order by _row
+select * exclude (_first_word, _note_word) from final order by _row
 """
 
 
