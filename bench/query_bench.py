@@ -1,0 +1,141 @@
+"""Query figures: kiosk lookups (sorted vs full scan), lag buckets, reconciliation, lookups during an ingest."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from bench.stats import summary_ms
+from funds import db, household, keys, settings
+
+LAG_BUCKETS = """
+with source as (
+    select fund_code, township, date_diff('day', approved_date, paid_date) as lag_days  -- calendar days
+    from payments where paid_date is not null
+),
+final as (
+    select fund_code, township,
+        count(*) filter (where lag_days <= 3) as "0-3",
+        count(*) filter (where lag_days between 4 and 10) as "4-10",
+        count(*) filter (where lag_days >= 11) as "11+"
+    from source group by fund_code, township
+)
+select * from final order by fund_code, township
+"""
+
+RECONCILE = """
+with paid as (select year, fund_code, sum(amount) as paid_yuan, count(*) as n from payments group by all),
+catalogue as (select distinct year, fund_code from funds),
+final as (
+    select c.year, c.fund_code, coalesce(p.paid_yuan, 0) as paid_yuan, coalesce(p.n, 0) as n
+    from catalogue c left join paid p using (year, fund_code)
+)
+select * from final order by year, fund_code
+"""
+
+
+def sample_people(con: duckdb.DuckDBPyConnection, n: int, seed: int = 5) -> list[tuple[int, str]]:
+    """n (id_hash, name) pairs of people in the table, chosen at random."""
+    # SAMPLE takes no bound parameters; both are ints of our own
+    rows = con.execute(f"select id_hash, name from payment_rows using sample reservoir({int(n)} rows) "
+                       f"repeatable ({int(seed)})").fetchall()
+    return [(int(h), name) for h, name in rows]
+
+
+def lookups(con: duckdb.DuckDBPyConnection, people: list[tuple[int, str]]) -> dict[str, Any]:
+    """The kiosk's query (funds/sql/queries/lookup_household.sql) for each person: latency summary."""
+    import datetime as dt
+
+    times, found = [], 0
+    for id_hash, name in people:
+        t = time.perf_counter()
+        rows = db.fetch_dicts(con, "lookup_household", {"id_hash": id_hash, "name": name, "today": dt.date(2020, 1, 1)})
+        times.append(time.perf_counter() - t)
+        found += bool(rows)
+    return {**summary_ms(times), "found": found}
+
+
+def timed(con: duckdb.DuckDBPyConnection, sql: str, repeat: int) -> dict[str, Any]:
+    """Best and all times of one query, with its row count."""
+    times, n = [], 0
+    for _ in range(repeat):
+        t = time.perf_counter()
+        n = len(con.execute(sql).fetchall())
+        times.append(time.perf_counter() - t)
+    return {"seconds": round(min(times), 3), "all_seconds": [round(x, 3) for x in times], "result_rows": n}
+
+
+def lookup_set(paths: dict[str, Path], n_lookups: int, repeat: int, auditor: bool) -> dict[str, Any]:
+    """Lookups on each layout of one size (and the auditor queries on the as-loaded layout)."""
+    out: dict[str, Any] = {}
+    people = None
+    for layout, path in paths.items():
+        con = duckdb.connect(str(path), read_only=True)
+        if people is None:
+            people = sample_people(con, n_lookups)
+        lookups(con, people[:20])  # warm the buffer pool, as a serving kiosk is
+        out[layout] = lookups(con, people if layout != "unsorted" else people[: max(50, n_lookups // 10)])
+        if auditor and layout == "as_loaded":
+            out["lag_buckets"] = timed(con, LAG_BUCKETS, repeat)
+            out["reconcile_per_fund"] = timed(con, RECONCILE, repeat)
+        con.close()
+    return out
+
+
+# ---------------------------------------------------------------- lookups while an ingest runs
+
+def _kiosk_people(csv: Path, n: int) -> list[tuple[str, str]]:
+    import pyarrow.csv as pacsv
+
+    t = pacsv.read_csv(csv, convert_options=pacsv.ConvertOptions(include_columns=["身份证号", "姓名"],
+                                                                 column_types={"身份证号": "string"}))
+    ids, names = t.column("身份证号").to_pylist(), t.column("姓名").to_pylist()
+    rng = random.Random(3)
+    picks = [rng.randrange(len(ids)) for _ in range(n)]
+    return [(ids[i], names[i]) for i in picks]
+
+
+def under_ingest(db_path: Path, people_csv: Path, funds_csv: Path, data: Path, n_lookups: int) -> dict[str, Any]:
+    """Kiosk lookups (funds.household.lookup through db.reading: the published snapshot) while
+    another process ingests a 1M-row file into the same database; lookups without the ingest first."""
+    people = _kiosk_people(people_csv, n_lookups)
+    key = keys.load(settings.secret_path(db_path))
+
+    def run(count: int, stop: subprocess.Popen | None = None) -> list[float]:
+        times = []
+        i = 0
+        while i < count or (stop is not None and stop.poll() is None):
+            id_text, name = people[i % len(people)]
+            t = time.perf_counter()
+            with db.reading(db_path) as con:
+                res = household.lookup(con, key, id_text, name)
+            times.append(time.perf_counter() - t)
+            assert res["found"], "a known person was not found"
+            i += 1
+            if stop is not None and stop.poll() is not None and i >= count:
+                break
+        return times
+
+    quiet = run(n_lookups)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    code = ("import sys, json, time; from pathlib import Path; from pipelines.ingest import ingest_file, open_for_ingest\n"
+            "con, key = open_for_ingest(Path(sys.argv[1])); ingest_file(con, key, 'funds', Path(sys.argv[2]), 'bench')\n"
+            "t = time.perf_counter(); o = ingest_file(con, key, 'payments', Path(sys.argv[3]), 'bench'); con.close()\n"
+            "print(json.dumps({'status': o.status, 'rows': o.report.rows, 'seconds': round(time.perf_counter() - t, 3)}))")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db_path), str(funds_csv), str(data)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(0.5)
+    busy = run(n_lookups, stop=proc)
+    stdout, stderr = proc.communicate()
+    ingest = json.loads(stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {"error": stderr[-500:]}
+    return {"method": "funds.household.lookup per request through db.reading() (newest published snapshot); "
+                      "writer: a separate process running funds ingest of a 1M-row file on the same database",
+            "quiet": summary_ms(quiet), "during_ingest": summary_ms(busy), "ingest": ingest}
