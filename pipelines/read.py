@@ -7,6 +7,7 @@ clerk sees, and `_first`, the text of the row's first cell (for totals rows).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -206,18 +207,55 @@ def decode(data: bytes) -> tuple[str, str]:
     raise ReadProblem("unreadable-file", "not text in UTF-8, GBK or GB18030")
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def _utf8_body(data: bytes) -> bytes | None:
+    """data without leading BOMs when decode() would take it as UTF-8 (valid, no NUL); else None."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+        return None
+    check = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), 1 << 24):  # validate in slices: no whole-file str
+            check.decode(data[start:start + (1 << 24)])
+        check.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    start = 0
+    while data.startswith(_BOM, start):
+        start += len(_BOM)
+    return data[start:] if start else data
+
+
 class CsvSource:
     """A CSV upload: encoding and separator are detected, never asked."""
 
     def __init__(self, data: bytes) -> None:
-        text, self.encoding = decode(data)
-        self.text = text.lstrip("\ufeff")
-        sample = _LINE_BREAK.split(self.text[:65536])[:HEAD_ROWS * 2]
+        # UTF-8 (most uploads) stays as bytes: no whole-file str (2-4 bytes a character) and no
+        # re-encoding for Arrow; anything else is decoded exactly as decode() says.
+        self._utf8 = _utf8_body(data)
+        self._text: str | None = None
+        if self._utf8 is not None:
+            self.encoding = "utf-8-sig" if data.startswith(_BOM) else "utf-8"
+            head_text = codecs.getincrementaldecoder("utf-8")().decode(self._utf8[:1 << 20])
+        else:
+            text, self.encoding = decode(data)
+            self._text = head_text = text.lstrip("\ufeff")
+        self._head_text = head_text[:262144]
+        sample = _LINE_BREAK.split(self._head_text[:65536])[:HEAD_ROWS * 2]
         self.delimiter = _sniff_delimiter(sample)
+
+    @property
+    def text(self) -> str:
+        """The whole file as text, without leading BOMs."""
+        if self._text is None:
+            assert self._utf8 is not None
+            self._text = self._utf8.decode("utf-8")
+        return self._text
 
     def head(self) -> list[list[str]]:
         """The first rows as text."""
-        lines = _LINE_BREAK.split(self.text[:262144])[:HEAD_ROWS]
+        lines = _LINE_BREAK.split(self._head_text)[:HEAD_ROWS]
         try:
             return list(csv.reader(lines, delimiter=self.delimiter))
         except csv.Error as exc:
@@ -234,7 +272,7 @@ class CsvSource:
             raise ReadProblem("unreadable-file", _csv_problem(exc)) from None
 
     def _fast(self, header_index: int, columns: dict[int, str]) -> pa.Table:
-        raw = self.text.encode("utf-8")
+        raw = self._utf8 if self._utf8 is not None else self.text.encode("utf-8")
         lines_before = header_index + 1
         # line offset of the first data row; blank lines below it would shift row numbers
         pos = 0
@@ -243,14 +281,17 @@ class CsvSource:
             if pos == 0:
                 return pa.table({**{n: pa.array([], pa.string()) for n in columns.values()},
                                  "_first": pa.array([], pa.string()), "_row": pa.array([], pa.int64())})
-        body = raw[pos:]
-        if _BLANK_LINE.search(body.rstrip(b"\r\n")):
+        end = len(raw)
+        while end > pos and raw[end - 1] in b"\r\n":
+            end -= 1
+        body = memoryview(raw)[pos:]  # views, not copies of a file that may be 1 GB
+        if _BLANK_LINE.search(body[:end - pos]):
             raise _Irregular  # blank lines would shift row numbers; the exact path counts them
         width = max(columns) + 1
         names = [f"c{i}" for i in range(width)]
         try:
             table = pacsv.read_csv(
-                io.BytesIO(body),
+                pa.BufferReader(pa.py_buffer(body)),
                 read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
                 parse_options=pacsv.ParseOptions(delimiter=self.delimiter, invalid_row_handler=_reject_row),
                 convert_options=pacsv.ConvertOptions(
