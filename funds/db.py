@@ -87,9 +87,31 @@ def connect(path: Path, read_only: bool = False, wait: float | None = None) -> d
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
+            if read_only:
+                fallback = _published_instead(path)
+                if fallback is not None:
+                    return fallback
             if time.monotonic() >= deadline:
                 raise _locked(exc, path) from None
             time.sleep(0.05)
+
+
+def _published_instead(path: Path) -> duckdb.DuckDBPyConnection | None:
+    """A writer holds `path`: the last published snapshot, read-only (None if there is none).
+
+    For callers that open the main file read-only themselves rather than through `reading`:
+    during an ingest they see the state before it instead of a lock error. Nothing pins the
+    snapshot, which is harmless: on Linux a cleaned file stays readable while it is open.
+    """
+    for _ in range(20):
+        snap = snapshots.current(path)
+        if snap is None:
+            return None
+        try:
+            return duckdb.connect(str(snap), read_only=True)
+        except duckdb.IOException:
+            time.sleep(0.01)  # cleaned between reading CURRENT and opening it: read CURRENT again
+    return None
 
 
 def initialise(path: Path) -> tuple[bool, bool]:

@@ -35,6 +35,7 @@ class Worker:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.count = 0
+        self.worst = {"seconds": 0.0, "maxrss_mb": 0, "statuses": {}}
         db = folder / "fuzz.duckdb"
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fuzz_worker.py"), str(db)],
@@ -65,10 +66,15 @@ class Worker:
             assert result["messages"] and all(m.strip() for m in result["messages"]), what
         assert result["seconds"] < CASE_SECONDS, what
         assert result["maxrss_mb"] < MEMORY_MB, what
+        self.worst["seconds"] = max(self.worst["seconds"], result["seconds"])
+        self.worst["maxrss_mb"] = max(self.worst["maxrss_mb"], result["maxrss_mb"])
+        self.worst["statuses"][result["status"]] = self.worst["statuses"].get(result["status"], 0) + 1
         return result
 
     def close(self) -> None:
-        """Stop the worker."""
+        """Stop the worker; FUNDS_FUZZ_SUMMARY names a file for the figures (cases, slowest, peak memory)."""
+        if os.environ.get("FUNDS_FUZZ_SUMMARY"):
+            Path(os.environ["FUNDS_FUZZ_SUMMARY"]).write_text(json.dumps({"cases": self.count, **self.worst}))
         if self.proc.stdin:
             self.proc.stdin.close()
         self.proc.wait(timeout=30)

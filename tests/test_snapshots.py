@@ -133,3 +133,21 @@ def test_readers_never_open_the_main_file_while_it_is_written(fresh_db: Path) ->
     finally:
         hold.kill()
         hold.wait()
+
+
+def test_direct_read_only_connect_falls_back_to_the_snapshot_during_a_write(fresh_db: Path) -> None:
+    """Code that opens the main file read-only itself gets the published state, not a lock error."""
+    hold = subprocess.Popen([sys.executable, "-c",
+                             "import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); print('ok', flush=True); "
+                             "time.sleep(30)", str(fresh_db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert hold.stdout is not None and hold.stdout.readline().strip() == "ok"
+        con = db.connect(fresh_db, read_only=True)
+        try:
+            assert con.execute("select count(*) from batches").fetchall() == [(0,)]
+            assert str(db.path_of(con)).startswith(str(snapshots.folder(fresh_db)))
+        finally:
+            con.close()
+    finally:
+        hold.kill()
+        hold.wait()
