@@ -152,7 +152,8 @@ def peak_rss(folder: Path, funds_csv: Path, data: Path) -> dict[str, Any]:
     for p in folder.glob("rss.*"):
         if p.is_file():
             p.unlink()
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    # a 5M-row CSV is ~600 MB: above the default upload limit, which is not what this measures
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "FUNDS_UPLOAD_MAX_MB": "100000"}
     proc = subprocess.run([sys.executable, "-m", "bench.rss", str(db_path), str(funds_csv), str(data)],
                           capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:

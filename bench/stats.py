@@ -36,5 +36,15 @@ def best_of(n: int, fn: Callable[[], Any]) -> tuple[float, list[float]]:
 
 
 def peak_rss_mib() -> float:
-    """Peak resident set size of this process so far, MiB (Linux reports KiB)."""
+    """Peak resident set size of this process so far, MiB.
+
+    VmHWM (of this process image) rather than getrusage's ru_maxrss, which a child started
+    by fork + exec inherits from a large parent.
+    """
+    try:
+        for line in open("/proc/self/status", encoding="ascii"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
