@@ -46,9 +46,14 @@ def _raw_forms() -> list[str]:
     return out + PLANTED_ACCOUNTS
 
 
-@pytest.fixture()
-def loaded(fresh_db: Path, tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database after a loaded and a rejected upload of planted people (filenames carry an ID too)."""
+    from funds import db
+
+    tmp_path = tmp_path_factory.mktemp("planted")
+    fresh_db = tmp_path / "funds.duckdb"
+    db.initialise(fresh_db)
     assert run_funds("ingest", "funds", str(SAMPLE / "funds.csv"), "--db", str(fresh_db)).returncode == 0
     good = tmp_path / f"发放_{PLANTED_IDS[0]}.csv"
     bad = tmp_path / "bad.csv"
