@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from reliability_helpers import SAMPLE, digest_file, digest_reading, run_funds
 
 from funds import backup as backups
 from funds import settings
 from funds.errors import FundsError
-from reliability_helpers import SAMPLE, digest_file, digest_reading, run_funds
 
 
 @pytest.fixture()

@@ -6,10 +6,8 @@ import os
 import random
 import signal
 import time
-from pathlib import Path
 
 import pytest
-
 from reliability_helpers import copy_deployment, digest_file, digest_reading, popen_funds, run_funds
 
 HOUSEHOLDS = 6000  # ~23k payment rows: an ingest of ~2 s, long enough to be killed anywhere inside

@@ -14,12 +14,12 @@ import random
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reliability_helpers import ROOT, SAMPLE
 
 CASE_SECONDS = 8.0  # "a few seconds" with headroom for a 2-core machine shared by several test runs

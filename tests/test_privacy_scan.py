@@ -12,9 +12,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from reliability_helpers import SAMPLE, run_funds
 
 from funds import idnumber, settings
-from reliability_helpers import SAMPLE, run_funds
 
 NAME_COLUMNS = {("payment_rows", "name"), ("people_flag_rows", "name")}
 
@@ -25,14 +25,14 @@ def _id(region: str, birth: str, seq: str) -> str:
 
 
 PLANTED_IDS = [_id("420102", "19870512", f"{i:03d}") for i in range(311, 331)]
-PLANTED_NAMES = [f"栽赃{c}{d}" for c, d in zip("甲乙丙丁戊己庚辛壬癸", "子丑寅卯辰巳午未申酉")] * 2
+PLANTED_NAMES = [f"栽赃{c}{d}" for c, d in zip("甲乙丙丁戊己庚辛壬癸", "子丑寅卯辰巳午未申酉", strict=True)] * 2
 PLANTED_ACCOUNTS = [f"62284800{i:011d}" for i in range(555000, 555020)]
 
 
 def _payments_csv(path: Path, bad: bool = False) -> None:
     """A payments upload of planted people; remarks mention the ID as clerks sometimes do."""
     lines = ["fund_code,year,township,village,name,id_number,amount,approved_date,paid_date,account_no,remarks"]
-    for i, (pid, name, acct) in enumerate(zip(PLANTED_IDS, PLANTED_NAMES, PLANTED_ACCOUNTS)):
+    for i, (pid, name, acct) in enumerate(zip(PLANTED_IDS, PLANTED_NAMES, PLANTED_ACCOUNTS, strict=True)):
         shown = pid[:-1] + ("0" if pid[-1] != "0" else "1") if bad and i % 3 == 0 else pid
         lines.append(f"F02,2007,Chengguan,East,{name},{shown},{100 + i},2007-04-01,2007-04-0{1 + i % 5},{acct},"
                      f"代领人身份证{pid}")

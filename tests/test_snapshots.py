@@ -9,8 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from funds import db, snapshots
 from reliability_helpers import ROOT, popen_funds, run_funds
+
+from funds import db, snapshots
 
 READER = r"""
 import json, sys, time
