@@ -86,7 +86,7 @@ def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, o
     if kind.year_from and "year" not in present:
         report.add(Issue("year-from-date"))
     legacy = con.execute(
-        "select count(*) from body where length(id_text(\"id_number\")) = 15 and id_problem(\"id_number\") is null"
+        "select count(*) from body where \"id_number__problem\" is null and length(id_text(\"id_number__text\")) = 15"
     ).fetchall()[0][0] if "id_number" in present else 0
     if legacy:
         report.add(Issue("legacy-id-converted", value=str(legacy)))

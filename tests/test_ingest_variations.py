@@ -116,3 +116,11 @@ def test_amount_mismatch_is_a_warning_and_loads(catalogue_db: Path, tmp_path: Pa
     out = ingest(catalogue_db, f)
     assert out.status == "loaded"
     assert [(w.row, w.code) for w in out.report.warnings] == [(2, "amount-mismatch")]
+
+
+def test_legacy_ids_are_converted_and_said_so(catalogue_db: Path, tmp_path: Path) -> None:
+    f = tmp_path / "legacy.csv"
+    f.write_text("\n".join([HEAD, "F01,2007,城关镇,东村,陈一,420102500101011,10,2007-03-05,"]) + "\n")
+    out = ingest(catalogue_db, f)
+    assert out.status == "loaded"
+    assert [(w.code, w.value) for w in out.report.warnings] == [("legacy-id-converted", "1")]
