@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
 
-from app_pages import session, strings_audit  # noqa: F401  (registers the auditor strings)
-from app_pages.i18n import lang, language_switch, t
+from app_pages import guard, session, strings_audit  # noqa: F401  (registers the auditor strings)
+from app_pages.i18n import language_switch, t
 from funds import db, tables
-from funds.errors import FundsError
 
 ROLES = ("auditor", "admin")
 
@@ -24,14 +21,9 @@ def start(title_key: str) -> dict[str, Any]:
     return user
 
 
-@contextmanager
-def guarded() -> Iterator[None]:
-    """Show a FundsError as a message and stop the page; never a traceback."""
-    try:
-        yield
-    except FundsError as exc:
-        st.error(exc.message(lang()))
-        st.stop()
+def guarded() -> Any:
+    """Show a problem as a message and stop the page; never a traceback."""
+    return guard.guarded(stop=True)
 
 
 def writing() -> Any:

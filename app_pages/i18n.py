@@ -33,7 +33,7 @@ def t(key: str, **params: object) -> str:
 def language_switch() -> None:
     """Buttons 中文 / 한국어 / English; the choice lives in the session, never in the URL."""
     cols = st.columns(len(LANGS))
-    for col, (code, label) in zip(cols, LANGS.items()):
+    for col, (code, label) in zip(cols, LANGS.items(), strict=True):
         if col.button(label, key=f"lang_{code}", type="primary" if lang() == code else "secondary",
                       use_container_width=True):
             st.session_state["lang"] = code

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from app_pages import strings_public  # noqa: F401  (registers the strings)
-from app_pages.i18n import lang, t
+from app_pages import guard, strings_public  # noqa: F401  (registers the strings)
+from app_pages.i18n import t
 from funds import exports, settings
-from funds.errors import FundsError
-
-log = logging.getLogger("funds.app")
 
 # Big type and touch-sized controls (a finger, not a mouse): readable at 1080x1920 and 1366x768.
 KIOSK_CSS = """
@@ -46,16 +40,7 @@ def style() -> None:
     st.markdown(KIOSK_CSS, unsafe_allow_html=True)
 
 
-@contextmanager
-def guarded() -> Iterator[None]:
-    """Show a FundsError's message in the current language; anything else as a plain apology, never a traceback."""
-    try:
-        yield
-    except FundsError as exc:
-        st.error(exc.message(lang()))
-    except Exception:  # noqa: BLE001 - the user sees an apology, the log keeps the details
-        log.exception("public page failed")
-        st.error(t("err.generic"))
+guarded = guard.guarded  # re-exported: public pages import it from here
 
 
 def category(code: str | None) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from funds import db, keys, settings, snapshots
+from funds.checksums import file_sha256
 from funds.errors import FundsError, UsageError
 
 
@@ -26,13 +27,6 @@ def key_fingerprint(key: bytes) -> str:
     """Identifies a key without revealing it: HMAC of a fixed label, 16 hex digits."""
     return hmac.new(key, b"funds key fingerprint", hashlib.sha256).hexdigest()[:16]
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _table_counts(path: Path) -> dict[str, int]:
@@ -78,7 +72,7 @@ def backup(path: Path, dest: Path, with_key: bool = True) -> dict[str, Any]:
         os.fsync(f.fileno())
     manifest = {
         "created_at": dt.datetime.now().isoformat(timespec="seconds"),
-        "source": str(path), "sha256": _sha256(tmp), "tables": _table_counts(tmp),
+        "source": str(path), "sha256": file_sha256(tmp), "tables": _table_counts(tmp),
         "key_fingerprint": key_fingerprint(key), "key_included": with_key,
     }
     os.replace(tmp, dest)
@@ -127,7 +121,7 @@ def restore(src: Path, path: Path) -> dict[str, int]:
     manifest = None
     if _manifest_path(src).exists():
         manifest = json.loads(_manifest_path(src).read_text("utf-8"))
-        if manifest.get("sha256") != _sha256(src):
+        if manifest.get("sha256") != file_sha256(src):
             raise FundsError(f"备份 {src} 已损坏（校验和不符）。", f"Backup {src} is damaged (checksum mismatch).", None)
     try:
         counts = _table_counts(src)

@@ -7,7 +7,6 @@ they will be stored: ID numbers already replaced by their keyed hash and masked 
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 
@@ -16,21 +15,15 @@ import pandas as pd
 import pandera.pandas as pa
 
 from funds import keys
+from funds.checksums import file_sha256
 from pipelines import header as hdr
 from pipelines import normalise
 from pipelines.read import ReadProblem, open_source
 from pipelines.report import Issue, Report, safe_value
-from schemas.columns import DATE, ID, KINDS, MONEY, DECIMAL, YEAR, INT, Kind
+from schemas.columns import DATE, DECIMAL, ID, INT, KINDS, MONEY, YEAR, Kind
 from schemas.models import CHECK_COLUMN, MODELS
 
-
-def sha256_of(path: Path) -> str:
-    """SHA-256 of a file's bytes, as hex."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+sha256_of = file_sha256  # the upload's identity (batches.sha256)
 
 
 def check(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes,
