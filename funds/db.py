@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 
@@ -163,6 +164,26 @@ def recover(path: Path) -> bool:
         con.close()
 
 
+def _first_snapshot(path: Path) -> None:
+    """A database copied in or made before snapshots has none: publish one, so readers never hold the main file.
+
+    (A reader on the main file would block the next writer: in another process by the file
+    lock, in this one because DuckDB will not open one file read-only and read-write at once.)
+    When a writer holds the file it publishes when done, so this quietly does nothing.
+    """
+    if snapshots.current(path) is not None:
+        return
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error:
+        return
+    try:
+        if snapshots.current(path) is None:
+            publish(con, path)
+    finally:
+        con.close()
+
+
 @contextmanager
 def writing(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A migrated write connection whose changes readers see once the block ends (a new snapshot)."""
@@ -188,7 +209,7 @@ def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """
     if not path.exists():
         connect(path, read_only=True)  # raises NotInitialised with what to do
-    recover(path)
+    recover(path) or _first_snapshot(path)
     with snapshots.pinned(path) as snap:
         con = connect(snap or path, read_only=True)
         try:
@@ -201,4 +222,4 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any
     """Run a named query with bound parameters and return its rows as dicts."""
     cur = con.execute(query_text(name), params or {})
     cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, row)) for row in cur.fetchall()]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
