@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app_pages import strings_public  # noqa: F401  (nav titles of the public pages)
-from app_pages import strings_audit  # noqa: F401  (nav titles of the auditor pages)
+from app_pages import (
+    strings_audit,  # noqa: F401  (nav titles of the auditor pages)
+    strings_public,  # noqa: F401  (nav titles of the public pages)
+)
 
 PUBLIC = "public"  # everyone, no login
 ROLES = ("finance", "auditor", "admin")

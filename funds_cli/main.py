@@ -7,8 +7,9 @@ import getpass
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from funds import settings
 from funds.errors import FundsError

@@ -13,8 +13,21 @@ from importlib import resources
 import duckdb
 
 from schemas.columns import (
-    ACCOUNT, CATEGORY, CATEGORY_WORDS, DATE, DECIMAL, FLAG, FLAG_WORDS, ID, INT, MONEY, TEXT,
-    TOTAL_WORDS, YEAR, Column, Kind,
+    ACCOUNT,
+    CATEGORY,
+    CATEGORY_WORDS,
+    DATE,
+    DECIMAL,
+    FLAG,
+    FLAG_WORDS,
+    ID,
+    INT,
+    MONEY,
+    TEXT,
+    TOTAL_WORDS,
+    YEAR,
+    Column,
+    Kind,
 )
 
 NOTE_ROW = r"^(制表|填表|审核|复核|负责人|单位负责人|经办人|说明|注[:：]|备注[:：])"
@@ -59,13 +72,13 @@ def _typed(col: Column, unit_param: str) -> tuple[str, str | None]:
     if col.type == ACCOUNT:
         return f"account_masked({c})", f"account_problem({c})"
     if col.type == CATEGORY:
-        return ("word_value({c}, $cat_a, 'household', $cat_b, 'project')".format(c=c),
-                "case when {c} is not null and word_value({c}, $cat_a, 'household', $cat_b, 'project') is null "
-                "then 'bad-category' end".format(c=c))
+        return (f"word_value({c}, $cat_a, 'household', $cat_b, 'project')",
+                f"case when {c} is not null and word_value({c}, $cat_a, 'household', $cat_b, 'project') is null "
+                "then 'bad-category' end")
     if col.type == FLAG:
-        return ("word_value({c}, $flag_a, 'deceased', $flag_b, 'official')".format(c=c),
-                "case when {c} is not null and word_value({c}, $flag_a, 'deceased', $flag_b, 'official') is null "
-                "then 'bad-flag' end".format(c=c))
+        return (f"word_value({c}, $flag_a, 'deceased', $flag_b, 'official')",
+                f"case when {c} is not null and word_value({c}, $flag_a, 'deceased', $flag_b, 'official') is null "
+                "then 'bad-flag' end")
     raise ValueError(col.type)
 
 
