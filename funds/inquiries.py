@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,41 +38,27 @@ def _busy() -> FundsError:
 
 
 @contextmanager
-def writing(path: Path, attempts: int = 20) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived writable, migrated connection; retries while readers of this process hold the file."""
-    con = None
-    for i in range(attempts):
-        try:
-            con = db.connect(path)
-            break
-        except (duckdb.ConnectionException, FundsError):
-            # another session of this app has a read-only connection open: they are short, so wait a little
-            time.sleep(0.05 * (i + 1))
-    if con is None:
-        raise _busy()
+def writing(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A write (filing, replying, closing) that every reader sees as soon as it is done.
+
+    db.writing publishes a new reader snapshot when the block ends: inquiries are rare (dozens
+    a year), so a snapshot copy per change is cheap next to a kiosk showing a stale status.
+    """
     try:
-        db.migrate(con)
-        yield con
-    finally:
-        con.close()
+        with db.writing(path) as con:
+            yield con
+    except duckdb.ConnectionException:
+        raise _busy() from None
 
 
 @contextmanager
-def reading(path: Path, attempts: int = 20) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection that waits out a concurrent inquiry write in this process."""
-    con = None
-    for i in range(attempts):
-        try:
-            con = db.connect(path, read_only=True)
-            break
-        except duckdb.ConnectionException:
-            time.sleep(0.05 * (i + 1))
-    if con is None:
-        raise _busy()
+def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection on the published snapshot (never the main file, which an ingest may hold)."""
     try:
-        yield con
-    finally:
-        con.close()
+        with db.reading(path) as con:
+            yield con
+    except duckdb.ConnectionException:
+        raise _busy() from None
 
 
 def _has_table(con: duckdb.DuckDBPyConnection) -> bool:

@@ -32,6 +32,7 @@ DENIED_FUNCTIONS = frozenset({"getenv", "query", "query_table", "read_text", "re
 _DENIED_PREFIXES = ("read_", "parquet_", "sniff_", "glob", "iceberg_", "delta_", "sqlite_", "postgres_", "mysql_",
                     "json_execute", "http")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+PRIVATE_TABLES = frozenset({"users"})  # password hashes and lockouts are nobody's to query
 _SANDBOX = (
     "SET enable_external_access = false",
     "SET python_enable_replacements = false",
@@ -122,6 +123,10 @@ def check(sql: str) -> str:
                           f"함수 {fn}()은(는) 허용되지 않습니다.")
         elif node.get("type") == "BASE_TABLE":
             name = str(node.get("table_name", ""))
+            if name.lower() in PRIVATE_TABLES:
+                raise _refuse(f"表“{name}”不对审计查询开放（账户和密码散列）。",
+                              f"The table \"{name}\" is not open to audit queries (accounts and password hashes).",
+                              f"\"{name}\" 테이블은 감사 쿼리에 열려 있지 않습니다.")
             if not _IDENT.fullmatch(name):
                 raise _refuse(f"“{name}”不是数据库中的表（不能读取文件）。",
                               f"\"{name}\" is not a table of the database (files cannot be read).",

@@ -127,3 +127,14 @@ def test_xlsx_and_parquet_exports() -> None:
     pq_bytes = tables.to_bytes("parquet", ["a", "h"], [(Decimal("1.25"), 2**100)])
     t = pq.read_table(io.BytesIO(pq_bytes))
     assert t.column("a").to_pylist() == [Decimal("1.25")] and t.column("h").to_pylist() == [str(2**100)]
+
+
+def test_account_table_is_not_open_to_audit_queries(demo_db) -> None:  # type: ignore[no-untyped-def]
+    import pytest as _pytest
+
+    from funds import sqlconsole
+    from funds.errors import FundsError
+
+    with _pytest.raises(FundsError) as info:
+        sqlconsole.check("select name, password_hash from users")
+    assert "users" in info.value.message("en")
