@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import streamlit as st
 
 from app_pages import guard, session, strings_audit  # noqa: F401  (registers the auditor strings)
 from app_pages.i18n import language_switch, t
-from funds import db, tables
+from funds import db, lag, tables
 
 ROLES = ("auditor", "admin")
 
@@ -59,3 +60,19 @@ def downloads(columns: list[str], rows: list[Any], stem: str, key: str) -> None:
         col.download_button(t("au.download", fmt=fmt.upper()), tables.to_bytes(fmt, columns, rows, stem[:31]),
                             file_name=f"{stem}.{fmt}", mime=tables.FORMATS[fmt], key=f"{key}_{fmt}",
                             use_container_width=True)
+
+
+def lag_view(prefix: str) -> tuple[dict[str, Any], Any]:
+    """The filter row of the lag and ageing pages (kind, grouping, year, as-of, working days) and its data.
+
+    Returns lag.summary(...) and lag.items(...) for the chosen filters; widget keys start with `prefix`.
+    """
+    c1, c2, c3, c4 = st.columns(4)
+    kind = c1.selectbox(t("au.kind"), lag.KINDS, format_func=lambda k: t(f"au.kind.{k}"), key=f"{prefix}_kind")
+    by = c2.selectbox(t("au.by"), list(lag.GROUP_BY), format_func=lambda b: t(f"au.by.{b}"), key=f"{prefix}_by")
+    with c3:
+        year = year_choice(f"{prefix}_year")
+    as_of = c4.date_input(t("au.as_of"), dt.date.today(), key=f"{prefix}_as_of")
+    working = st.toggle(t("au.working_days"), key=f"{prefix}_working")
+    with guarded(), db.reading(session.db_path()) as con:
+        return lag.summary(con, kind, by, year, as_of, working), lag.items(con, kind, year, as_of, working)

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app_pages import audit_common as ac
-from app_pages import session
 from app_pages.i18n import t
-from funds import db, lag
+from funds import lag
 
 ac.start("nav.audit_lag")
-c1, c2, c3, c4 = st.columns(4)
-kind = c1.selectbox(t("au.kind"), lag.KINDS, format_func=lambda k: t(f"au.kind.{k}"), key="lag_kind")
-by = c2.selectbox(t("au.by"), list(lag.GROUP_BY), format_func=lambda b: t(f"au.by.{b}"), key="lag_by")
-with c3:
-    year = ac.year_choice("lag_year")
-as_of = c4.date_input(t("au.as_of"), dt.date.today(), key="lag_as_of")
-working = st.toggle(t("au.working_days"), key="lag_working")
-
-with ac.guarded(), db.reading(session.db_path()) as con:
-    data = lag.summary(con, kind, by, year, as_of, working)
-    frame = lag.items(con, kind, year, as_of, working)
+data, frame = ac.lag_view("lag")
 
 labels = data["buckets"]
 rows = [{t("au.key"): g["key"], **{f"{t('au.paid')} {b}": g["paid"][b] for b in labels},
@@ -35,7 +22,7 @@ if not rows:
     st.info(t("au.no_rows"))
     st.stop()
 st.dataframe(rows, hide_index=True, use_container_width=True)
-ac.downloads(list(rows[0]), rows, f"lag_{kind}_{by}", "lag_groups")
+ac.downloads(list(rows[0]), rows, f"lag_{data['kind']}_{data['by']}", "lag_groups")
 
 st.subheader(t("au.distribution"))
 paid = frame[frame["paid"]]
@@ -48,4 +35,4 @@ if len(paid):
 st.subheader(t("au.slowest"))
 slow = lag.slowest(frame, 20)
 st.dataframe(slow, hide_index=True, use_container_width=True)
-ac.downloads(list(slow.columns), slow.to_dict("records"), f"slowest_{kind}", "lag_slowest")
+ac.downloads(list(slow.columns), slow.to_dict("records"), f"slowest_{data['kind']}", "lag_slowest")

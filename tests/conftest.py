@@ -37,3 +37,14 @@ def _no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("FUNDS_") and name not in ("FUNDS_TEST_KEEP",):
             monkeypatch.delenv(name, raising=False)
+
+
+def copy_db(source: Path, target: Path) -> Path:
+    """A private copy of a database with its key (tests that write must not change shared fixtures)."""
+    import shutil
+
+    from funds import settings
+
+    shutil.copy(source, target)
+    shutil.copy(settings.secret_path(source), settings.secret_path(target))
+    return target

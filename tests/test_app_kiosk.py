@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
+from conftest import copy_db
 from known_people import people
 from streamlit.testing.v1 import AppTest
 
-from funds import money, settings
+from funds import money
 
 PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "kiosk.py")
 
@@ -24,8 +24,7 @@ def person() -> dict:
 def app(demo_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     # a private copy: filing an inquiry writes to it, and the shared demo county must stay as built
     path = tmp_path / "county.duckdb"
-    shutil.copy(demo_db, path)
-    shutil.copy(settings.secret_path(demo_db), settings.secret_path(path))
+    copy_db(demo_db, path)
     monkeypatch.setenv("FUNDS_DB", str(path))
     at = AppTest.from_file(PAGE, default_timeout=30)
     at.run()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import time
 from pathlib import Path
 
 import pytest
+from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
-from funds import accounts, audit_log, db, settings
+from funds import accounts, audit_log, db
 from funds.staff_db import staff_connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +29,7 @@ def _app(page: str, user: dict | None = None) -> AppTest:
 def _copy(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the demo county (loads must not change the shared fixture)."""
     target = tmp_path / "copy.duckdb"
-    shutil.copy(demo_db, target)
-    shutil.copy(settings.secret_path(demo_db), settings.secret_path(target))
+    copy_db(demo_db, target)
     monkeypatch.setenv("FUNDS_DB", str(target))
     return target
 

@@ -8,7 +8,6 @@ Screenshots go to test-artifacts/ (look at them: CJK text must render, not boxes
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,9 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import copy_db
 from known_people import people
 
-from funds import inquiries, money, settings
+from funds import inquiries, money
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,8 +45,7 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     """The app on a free loopback port, serving a private copy of the demo county."""
     folder = tmp_path_factory.mktemp("browser")
     path = folder / "county.duckdb"
-    shutil.copy(demo_db, path)
-    shutil.copy(settings.secret_path(demo_db), settings.secret_path(path))
+    copy_db(demo_db, path)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FUNDS_")}
     env.update(FUNDS_DB=str(path), FUNDS_KIOSK_IDLE_SECONDS=str(IDLE), FUNDS_LOOKUP_FAIL_LIMIT="50")

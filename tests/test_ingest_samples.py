@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import copy_db
 
 from funds import db, keys, settings
 from funds.household import lookup
@@ -153,8 +153,7 @@ def test_masked_forms_are_stored(sample_db: Path) -> None:
 
 def test_same_file_again_is_a_no_op(sample_db: Path, tmp_path: Path) -> None:
     copy = tmp_path / "again.duckdb"
-    shutil.copy(sample_db, copy)
-    shutil.copy(settings.secret_path(sample_db), settings.secret_path(copy))
+    copy_db(sample_db, copy)
     before = snapshot(copy)
     result = funds_cli("ingest", "payments", str(SAMPLE / "payments_gbk.csv"), "--json", "--db", str(copy))
     assert result.returncode == 0, result.stderr
@@ -165,8 +164,7 @@ def test_same_file_again_is_a_no_op(sample_db: Path, tmp_path: Path) -> None:
 
 def test_replace_supersedes_and_keeps_history(sample_db: Path, tmp_path: Path) -> None:
     copy = tmp_path / "replace.duckdb"
-    shutil.copy(sample_db, copy)
-    shutil.copy(settings.secret_path(sample_db), settings.secret_path(copy))
+    copy_db(sample_db, copy)
     corrected = tmp_path / "payments_ko_fixed.csv"
     corrected.write_text((SAMPLE / "payments_ko.csv").read_text("utf-8").replace(",120,", ",150,"), "utf-8")
     ko_batch = 6
@@ -189,8 +187,7 @@ def _manifest() -> list[dict[str, str]]:
 @pytest.mark.parametrize("case", _manifest(), ids=lambda c: c["file"])
 def test_invalid_upload_is_refused_on_the_right_cell(sample_db: Path, tmp_path: Path, case: dict[str, str]) -> None:
     copy = tmp_path / "bad.duckdb"
-    shutil.copy(sample_db, copy)
-    shutil.copy(settings.secret_path(sample_db), settings.secret_path(copy))
+    copy_db(sample_db, copy)
     before = snapshot(copy)
     result = funds_cli("ingest", case["kind"], str(SAMPLE / "invalid" / case["file"]), "--json", "--db", str(copy))
     assert result.returncode == 1, result.stdout + result.stderr
@@ -214,8 +211,7 @@ def test_missing_column_message_lists_the_headers_found(sample_db: Path) -> None
 
 def test_rejected_file_is_logged_without_values(sample_db: Path, tmp_path: Path) -> None:
     copy = tmp_path / "log.duckdb"
-    shutil.copy(sample_db, copy)
-    shutil.copy(settings.secret_path(sample_db), settings.secret_path(copy))
+    copy_db(sample_db, copy)
     funds_cli("ingest", "payments", str(SAMPLE / "invalid" / "bad-id-checksum.csv"), "--db", str(copy))
     with duckdb.connect(str(copy), read_only=True) as con:
         rows = con.execute("select status, errors, file_name from ingest_log order by attempt_id desc limit 1").fetchall()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import time
 from pathlib import Path
 
 import pytest
+from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
-from funds import db, inquiries, settings
+from funds import db, inquiries
 
 PAGES = Path(__file__).resolve().parent.parent / "app_pages"
 
@@ -19,8 +19,7 @@ PAGES = Path(__file__).resolve().parent.parent / "app_pages"
 def county(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the demo county (inquiries write to it)."""
     path = tmp_path / "county.duckdb"
-    shutil.copy(demo_db, path)
-    shutil.copy(settings.secret_path(demo_db), settings.secret_path(path))
+    copy_db(demo_db, path)
     monkeypatch.setenv("FUNDS_DB", str(path))
     return path
 
