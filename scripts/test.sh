@@ -10,4 +10,12 @@ if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk
             || echo "warning: could not install chromium/fonts-noto-cjk; the browser test will be skipped" >&2
     fi
 fi
-exec "$PY" -m pytest -q "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+"$PY" -m pytest -q "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# DuckDB's bindings may print leak notices at interpreter exit: repeat pytest's summary as the last line
+grep -E "^[0-9]+ (passed|failed)|^no tests ran" "$log" | tail -n 1
+exit "$status"
