@@ -125,6 +125,9 @@ def test_lookup_shows_exact_total(server, browser, lang) -> None:
     total.wait_for()
     assert word in total.inner_text()
     assert money.grouped(person["total"]) in total.inner_text()
+    payments = page.locator("[data-testid=stTableStyledTable]").last.locator("tbody tr")
+    payments.nth(person["count"] - 1).wait_for()  # every payment is listed, one row each
+    assert payments.count() == person["count"]
     assert person["id"] not in page.content() and person["id"] not in page.url
     _shot(page, f"lookup_{button}")
     page.close()
