@@ -17,5 +17,6 @@ set +e
 status=${PIPESTATUS[0]}
 set -e
 # DuckDB's bindings may print leak notices at interpreter exit: repeat pytest's summary as the last line
-grep -E "^[0-9]+ (passed|failed)|^no tests ran" "$log" | tail -n 1
+summary=$(grep -E "^[0-9]+ (passed|failed)|^no tests ran" "$log" | tail -n 1)
+printf '\n%s\n' "$summary"
 exit "$status"
