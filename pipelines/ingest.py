@@ -91,6 +91,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
         if not dry_run:
             loader.log(con, too_large, user, "rejected", None)
         return Outcome(name, "rejected", None, too_large)
+    sha = None
     try:
         sha = validate.sha256_of(path)
         existing = loader.find_loaded(con, kind, sha)
@@ -103,7 +104,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
     except OSError:
         pass  # validate.check reports the unreadable file
     try:
-        report = validate.check(con, kind, path, key, original_name=name, replacing=replacing)
+        report = validate.check(con, kind, path, key, original_name=name, replacing=replacing, sha256=sha)
         if not report.valid:
             if not dry_run:
                 loader.log(con, report, user, "rejected", None)

@@ -27,13 +27,16 @@ sha256_of = file_sha256  # the upload's identity (batches.sha256)
 
 
 def check(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes,
-          original_name: str | None = None, replacing: int | None = None) -> Report:
-    """Check an upload; on a valid report, temp table `staged` holds the rows to store."""
+          original_name: str | None = None, replacing: int | None = None, sha256: str | None = None) -> Report:
+    """Check an upload; on a valid report, temp table `staged` holds the rows to store.
+
+    `sha256` is the file's checksum when the caller already has it (the file is not read twice for it).
+    """
     started = time.perf_counter()
     kind = KINDS[kind_name]
     report = Report(kind=kind_name, path=original_name or path.name)
     try:
-        report.sha256 = sha256_of(path)
+        report.sha256 = sha256 or sha256_of(path)
         _check(con, kind, path, key, original_name, replacing, report)
     except ReadProblem as exc:
         report.add(Issue(exc.code, value=report.path if exc.code == "unreadable-file" else exc.detail or None,
@@ -364,19 +367,20 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report
         report.add(Issue("already-loaded", row=row, value=str(batch)))
     if not kind.natural_key:
         return
-    keys_sql = ", ".join(f's."{k}"' for k in kind.natural_key)
+    keys_sql = ", ".join(f'"{k}"' for k in kind.natural_key)
     join_on = " and ".join(f't."{k}" = s."{k}"' for k in ("year", *kind.natural_key))
     col = kind.natural_key[-1]
     for row, value, where in con.execute(
         f"""
         with source as (
-            select row_no, year, {keys_sql.replace('s.', '')}, row_hash,
-                   min(row_no) over (partition by year, {", ".join(kind.natural_key)}) as first_row
+            select row_no, "{col}", row_hash,
+                   first_value(row_no) over same_key as first_row,
+                   first_value(row_hash) over same_key as first_hash
             from staged
+            window same_key as (partition by year, {keys_sql} order by row_no)
         ),
         inside as (select row_no, "{col}" as val, 'row ' || first_row as other from source
-                   where row_no <> first_row
-                     and row_hash <> (select row_hash from staged x where x.row_no = first_row)),
+                   where row_no <> first_row and row_hash <> first_hash),
         loaded as (select s.row_no, s."{col}" as val, 'batch ' || min(t.batch_id) as other
                    from staged s join {live} t on {join_on} and t.row_hash <> s.row_hash
                    group by s.row_no, s."{col}")
