@@ -57,7 +57,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return applied
 
 
-def _locked(exc: Exception, path: Path) -> FundsError:
+def _locked(path: Path) -> FundsError:
     return FundsError(
         f"数据库 {path} 正被另一个程序写入（例如正在导入）。请稍后再试。",
         f"The database {path} is being written by another process (an ingest, perhaps). Try again shortly.",
@@ -93,7 +93,7 @@ def connect(path: Path, read_only: bool = False, wait: float | None = None) -> d
                 if fallback is not None:
                     return fallback
             if time.monotonic() >= deadline:
-                raise _locked(exc, path) from None
+                raise _locked(path) from None
             time.sleep(0.05)
 
 
