@@ -57,7 +57,7 @@ def xlsx_from_csv(src: Path, dst: Path, rows: int) -> Path:
     cols = table.column_names
     data = [table.column(c).to_pylist() for c in cols]
     tmp = dst.with_suffix(".tmp.xlsx")
-    wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
+    wb = xlsxwriter.Workbook(str(tmp))  # shared strings, as Excel and WPS save a sheet
     ws = wb.add_worksheet("发放明细")
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws.write_row(0, 0, cols)

@@ -14,7 +14,7 @@ from pipelines import validate
 from pipelines.report import Issue, Report
 from schemas.columns import KINDS
 
-TEMP_TABLES = ("norm", "body", "staged", "raw", "id_hashes", "staged_hashed")
+TEMP_TABLES = ("norm", "staged", "raw0")
 
 
 @dataclass
@@ -48,20 +48,6 @@ def open_for_ingest(db_path: Path) -> tuple[duckdb.DuckDBPyConnection, bytes]:
     if db.migrate(con) or snapshots.needs_publish(db_path):
         db.publish(con, db_path)  # first use, a new schema, or a writer that died before publishing
     return con, key
-
-
-# columns whose digits are data, not personal numbers (and the masked forms themselves)
-_DIGITS_ARE_DATA = {"fund_code", "project_code", "department_code", "household_no", "id_masked", "account_masked",
-                    "_id_hash_text"}
-
-
-def _mask_numbers_in_free_text(con: duckdb.DuckDBPyConnection) -> None:
-    """A clerk may type an ID or card number into remarks: mask 15-19 digit runs in free-text columns."""
-    for column, data_type, *_ in con.execute("describe temp.staged").fetchall():
-        if data_type != "VARCHAR" or column in _DIGITS_ARE_DATA:
-            continue
-        con.execute(f"""update temp.staged set "{column}" = regexp_replace("{column}", $pattern, '\\1********\\2', 'g')
-                        where regexp_matches("{column}", $pattern)""", {"pattern": redaction.SQL_PATTERN})
 
 
 def _too_large(kind: str, path: Path, name: str) -> Report | None:
@@ -111,7 +97,6 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
             return Outcome(name, "rejected", None, report)
         if dry_run:
             return Outcome(name, "valid", None, report)
-        _mask_numbers_in_free_text(con)
         db.begin_change(con)  # readers keep the old snapshot until the new one is published
         try:
             batch_id = loader.load(con, report, user, replacing)
@@ -119,5 +104,6 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
             db.publish(con)
         return Outcome(name, "loaded", batch_id, report)
     finally:
+        con.execute("drop view if exists temp.raw")
         for table in TEMP_TABLES:
             con.execute(f"drop table if exists temp.{table}")

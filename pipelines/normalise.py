@@ -12,6 +12,7 @@ from importlib import resources
 
 import duckdb
 
+from funds import keys, redaction
 from schemas.columns import (
     ACCOUNT,
     CATEGORY,
@@ -30,6 +31,8 @@ from schemas.columns import (
     Kind,
 )
 
+# text columns whose digits are data, not personal numbers; digit runs in other text are masked
+DIGITS_ARE_DATA = {"fund_code", "project_code", "department_code", "household_no"}
 NOTE_ROW = r"^(制表|填表|审核|复核|负责人|单位负责人|经办人|说明|注[:：]|备注[:：])"
 
 
@@ -54,9 +57,10 @@ def _typed(col: Column, unit_param: str) -> tuple[str, str | None]:
     """(typed expression, problem expression) for one present column of cleaned text."""
     c = _q(col.name)
     if col.type == TEXT:
-        if col.name == "name":
-            return f"person_name({c})", None
-        return c, None
+        text = f"person_name({c})" if col.name == "name" else c
+        if col.name in DIGITS_ARE_DATA:
+            return text, None
+        return f"mask_numbers({text}, $id_pattern)", None  # an ID or card number typed into free text
     if col.type == YEAR:
         return f"int_value({c})", f"year_problem({c})"
     if col.type == INT:
@@ -67,8 +71,6 @@ def _typed(col: Column, unit_param: str) -> tuple[str, str | None]:
         return f"decimal_value({c}, ${unit_param})", f"decimal_problem({c}, ${unit_param})"
     if col.type == DATE:
         return f"date_value({c})", f"date_problem({c})"
-    if col.type == ID:
-        return f"id_value({c})", f"id_problem({c})"
     if col.type == ACCOUNT:
         return f"account_masked({c})", f"account_problem({c})"
     if col.type == CATEGORY:
@@ -86,13 +88,37 @@ _SQL_TYPES = {TEXT: "varchar", YEAR: "integer", INT: "integer", MONEY: "decimal(
               DATE: "date", ID: "varchar", ACCOUNT: "varchar", CATEGORY: "varchar", FLAG: "varchar"}
 
 
-def build_sql(kind: Kind, present: set[str]) -> str:
+def _id_dict(d: str, c: str, hashed: bool) -> str:
+    """The dictionary of an ID column: id_text once per distinct cell, then problem, value and keyed hash.
+
+    The hash (HMAC-SHA256 with the database key, first 128 bits) is computed here, once per
+    distinct ID, so the rows never carry the raw number further than this statement.
+    """
+    cells = (f"select _k, {c}, id_text({c}) as t from (select _k, clean(_k) as {c} from "
+             f"(select distinct {c} as _k from raw where {c} is not null))")
+    checked = f"select *, id_value_t(t, p) as v from (select *, id_problem_t(t) as p from ({cells}))"
+    legacy = "coalesce(length(t) = 15 and p is null, false) as legacy"
+    if not hashed:
+        return (f"{d} as (select _k, {c}, v, p, {legacy}, cast(null as uhugeint) as h, "
+                f"cast(null as varchar) as m, cast(null as varchar) as ht from ({checked}))")
+    digest = (f"select *, case when v is not null then unhex(sha256($opad || unhex(sha256($ipad || cast(v as blob))))) "
+              f"end as g from ({checked})")
+    hashes = (f"select *, (cast(('0x' || substr(hex(g), 1, 16)) as ubigint)::uhugeint << 64) "
+              f"| cast(('0x' || substr(hex(g), 17, 16)) as ubigint)::uhugeint as h from ({digest})")
+    return f"{d} as (select _k, {c}, v, p, {legacy}, h, id_masked(v) as m, uhuge_text(h) as ht from ({hashes}))"
+
+
+def build_sql(kind: Kind, present: set[str], hashed: bool = True) -> str:
     """The statement that turns table `raw` (text cells) into temp table `norm` (typed + problems).
 
     Each column is cleaned and parsed once per distinct raw text (a dictionary CTE joined
     back), not once per row: translate() and the macros' regexes cost ~1 us per call, and
     real sheets repeat values (dates, amounts, fund codes, an ID on several rows).
     Same cleaned text, values and problem codes as computing them row by row.
+    The cells themselves stay in `raw` (rows joined by `_row`) for showing problem values.
+    An ID column also yields `id_hash`, `id_masked` and `_id_hash_text` (with `hashed`: the
+    statement then needs the $ipad/$opad parameters) and `{col}__legacy` (a 15-digit ID).
+    The rows come in no particular order; `_row` is the spreadsheet row.
     """
     typed = ["r._row", "f._first", "f._first_word", "f._note_word"]
     # the first cell decides totals and note rows; '' and NULL both clean to NULL
@@ -106,20 +132,24 @@ def build_sql(kind: Kind, present: set[str]) -> str:
         if col.name not in present:
             typed.append(f"cast(null as {_SQL_TYPES[col.type]}) as {c}")
             typed.append(f"cast(null as varchar) as {_q(col.name + '__problem')}")
-            typed.append(f"cast(null as varchar) as {_q(col.name + '__text')}")
             continue
-        fold = "cell" if col.type == TEXT else "clean"
-        value, problem = _typed(col, f"unit_{col.name}")
         d = _q("d_" + col.name)
-        # NULL cells clean to NULL, whose value and problem are NULL: they need no entry
-        dicts.append(f"{d} as (select _k, {c}, {value} as v, {problem or 'cast(null as varchar)'} as p "
-                     f"from (select _k, {fold}(_k) as {c} from (select distinct {c} as _k from raw where {c} is not null)))")
+        if col.type == ID:
+            dicts.append(_id_dict(d, c, hashed))
+            typed += [f"coalesce({d}.legacy, false) as {_q(col.name + '__legacy')}", f"{d}.h as id_hash",
+                      f"{d}.m as id_masked", f"{d}.ht as _id_hash_text"]
+        else:
+            fold = "cell" if col.type == TEXT else "clean"
+            value, problem = _typed(col, f"unit_{col.name}")
+            # NULL cells clean to NULL, whose value and problem are NULL: they need no entry
+            dicts.append(f"{d} as (select _k, {c}, {value} as v, {problem or 'cast(null as varchar)'} as p "
+                         f"from (select _k, {fold}(_k) as {c} from (select distinct {c} as _k from raw where {c} is not null)))")
         joins.append(f"left join {d} on {d}._k = r.{c}")
         typed.append(f"{d}.v as {c}")
         typed.append(f"{d}.p as {_q(col.name + '__problem')}")
-        typed.append(f"{d}.{c} as {_q(col.name + '__text')}")
-    present_cols = [_q(c.name + "__text") for c in kind.columns if c.name in present]
-    blank = " and ".join(f"{c} is null" for c in present_cols) or "true"
+    # a cell that cleans to text has a value or a problem (every parser flags what it cannot read)
+    filled = [f"{_q(c.name)} is null and {_q(c.name + '__problem')} is null" for c in kind.columns if c.name in present]
+    blank = " and ".join(filled) or "true"
     money = [_q(c.name) for c in kind.columns if c.name in present and c.type == MONEY]
     no_money = " and ".join(f"{c} is null" for c in money) or "true"
     dict_sql = "".join(f"{d},\n" for d in dicts)
@@ -135,13 +165,20 @@ with {dict_sql}joined as (
         (not _blank and _note_word and ({no_money})) as _note
     from typed
 )
-select * exclude (_first_word, _note_word) from final order by _row
+select * exclude (_first_word, _note_word) from final
 """
 
 
-def params(kind: Kind, present: set[str], units: dict[str, Decimal]) -> dict[str, object]:
-    """The bound values that build_sql's statement needs."""
+BODY = "not _blank and not _note and _total is null"  # the data rows of `norm`
+
+
+def params(kind: Kind, present: set[str], units: dict[str, Decimal], key: bytes | None = None) -> dict[str, object]:
+    """The bound values that build_sql's statement needs (`key`: the database key, when IDs are hashed)."""
     out: dict[str, object] = {"totals": list(TOTAL_WORDS), "note_row": NOTE_ROW}
+    if any(c.type == TEXT and c.name in present and c.name not in DIGITS_ARE_DATA for c in kind.columns):
+        out["id_pattern"] = redaction.SQL_PATTERN
+    if key is not None and any(c.type == ID and c.name in present for c in kind.columns):
+        out["ipad"], out["opad"] = keys.hmac_pads(key)
     for col in kind.columns:
         if col.name in present and col.type in (MONEY, DECIMAL):
             out[f"unit_{col.name}"] = int(units.get(col.name, Decimal(1)))

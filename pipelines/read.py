@@ -10,19 +10,19 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import io
+import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from funds.errors import FundsError
 
 HEAD_ROWS = 30
+T = TypeVar("T")
 FIRST_CELLS = 3  # a totals word (合计) may follow an empty 序号 cell: look at the first few cells
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -48,6 +48,9 @@ class Source(Protocol):
     def table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
         """The rows below the header as strings, named by canonical column, plus _row and _first."""
 
+    def load(self, con: Any, header_index: int, columns: dict[int, str], id_columns: set[str]) -> None:
+        """The same rows as temp table raw0 behind view raw, in the checking connection."""
+
 
 def open_source(path: Path, original_name: str | None = None) -> Source:
     """Open an upload by its file name's suffix (falling back to sniffing its first bytes)."""
@@ -55,17 +58,30 @@ def open_source(path: Path, original_name: str | None = None) -> Source:
     suffix = Path(name).suffix.lower()
     check_size(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            magic = f.read(8)
     except OSError as exc:
         raise ReadProblem("unreadable-file", str(exc.strerror or exc)) from None
-    if not data.strip():
-        raise ReadProblem("empty-file")
-    is_zip, is_ole = data[:4] == b"PK\x03\x04", data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    is_zip, is_ole = magic[:4] == b"PK\x03\x04", magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
     if suffix in EXCEL_SUFFIXES or is_zip or is_ole:
+        if not magic.strip():
+            _refuse_blank(path)
         return ExcelSource(path)
     if suffix in CSV_SUFFIXES or suffix == "":
-        return CsvSource(data)
+        return CsvSource(path)
     raise ReadProblem("unsupported-file-type", suffix)
+
+
+def _refuse_blank(path: Path) -> None:
+    """An upload of nothing but whitespace is an empty file, whatever its name says."""
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            if chunk.strip():
+                return
+    raise ReadProblem("empty-file")
+
+
+CHUNK = 1 << 24  # files are streamed in 16 MB pieces: a 1 GB upload never sits whole in memory
 
 
 # ---------------------------------------------------------------- guards against hostile uploads
@@ -160,6 +176,10 @@ class ExcelSource:
         """The first rows as text."""
         return [[_excel_text(c, False) for c in r] for r in self.rows[:HEAD_ROWS]]
 
+    def load(self, con: Any, header_index: int, columns: dict[int, str], id_columns: set[str]) -> None:
+        """Temp table raw0 + view raw: the data rows as text, with _first and _row."""
+        load_arrow(con, [self.table(header_index, columns, id_columns)], columns)
+
     def table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
         """The data rows as strings."""
         body = self.rows[header_index + 1:]
@@ -172,9 +192,12 @@ class ExcelSource:
         return pa.table(out)
 
 
+CELL_SPACE = " \t\n\r\u3000\xa0\ufeff"  # what SQL cell() trims: a cell of only these is empty
+
+
 def _first_text(cells: list[str]) -> str:
     """The first non-blank cell of a row, for spotting totals and note rows."""
-    return next((c for c in cells if c and c.strip()), "")
+    return next((c for c in cells if c and c.strip(CELL_SPACE)), "")
 
 
 def _short(exc: BaseException) -> str:
@@ -185,73 +208,136 @@ def _short(exc: BaseException) -> str:
 # ---------------------------------------------------------------- CSV
 
 _LINE_BREAK = re.compile(r"\r?\n")
-_BLANK_LINE = re.compile(rb"(^|\n)[ \t]*\r?(\n|$)")
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes, detecting UTF-8 (with or without BOM), UTF-16 (BOM) or GB18030/GBK."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    else:
-        candidates = ["utf-8", "gb18030"]
-    for enc in candidates:
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            raise ReadProblem("unreadable-file", "binary content (NUL bytes)")
-        return text, ("gbk/gb18030" if enc == "gb18030" else enc)
-    raise ReadProblem("unreadable-file", "not text in UTF-8, GBK or GB18030")
-
-
 _BOM = b"\xef\xbb\xbf"
+HEAD_BYTES = 1 << 20  # header detection and separator sniffing look at the first 1 MB
+EXACT_BATCH = 100_000  # rows per Arrow batch on the csv-module path
 
 
-def _utf8_body(data: bytes) -> bytes | None:
-    """data without leading BOMs when decode() would take it as UTF-8 (valid, no NUL); else None."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
-        return None
-    check = codecs.getincrementaldecoder("utf-8")()
-    try:
-        for start in range(0, len(data), 1 << 24):  # validate in slices: no whole-file str
-            check.decode(data[start:start + (1 << 24)])
-        check.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return None
-    start = 0
-    while data.startswith(_BOM, start):
-        start += len(_BOM)
-    return data[start:] if start else data
+def _candidates(start: bytes) -> list[str]:
+    if start.startswith(_BOM):
+        return ["utf-8-sig"]
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ["utf-16"]
+    return ["utf-8", "gb18030"]
+
+
+def _label(enc: str) -> str:
+    return "gbk/gb18030" if enc == "gb18030" else enc
+
+
+@dataclass
+class _Scan:
+    """What one streaming pass over UTF-8 bytes found (for the fast path's row-number proof)."""
+
+    newlines: int = 0  # b"\n" bytes
+    lone_cr: bool = False  # a "\r" not followed by "\n" (old Mac line ends: the csv module's business)
+    tab_quote: bool = False  # a tab beside a quote mark: DuckDB and the csv module may split it differently
+    trailing_newlines: int = 0  # line breaks after the last character that is not \r or \n
+    last_byte: bytes = b""
+
+    def feed(self, chunk: bytes) -> None:
+        """Account for the next piece of the file (each check is one C-speed pass: ~10 ms per 16 MB)."""
+        if b"\x00" in chunk:
+            raise ReadProblem("unreadable-file", "binary content (NUL bytes)")
+        joined = self.last_byte + chunk  # a pattern may straddle two pieces
+        self.newlines += chunk.count(b"\n")
+        if not self.lone_cr and b"\r" in joined:
+            crs = joined.count(b"\r") - (1 if joined.endswith(b"\r") else 0)  # the next piece may hold its \n
+            self.lone_cr = crs > joined.count(b"\r\n")
+        if not self.tab_quote and b"\t" in joined:
+            self.tab_quote = b'\t"' in joined or b'"\t' in joined
+        body = chunk.rstrip(b"\r\n")
+        if body:
+            self.trailing_newlines = chunk[len(body):].count(b"\n")
+        else:
+            self.trailing_newlines += chunk.count(b"\n")
+        self.last_byte = chunk[-1:] or self.last_byte
+
+    def lines(self) -> int:
+        """Physical lines up to the last one with content."""
+        content_newlines = self.newlines - self.trailing_newlines
+        return content_newlines + (1 if self.last_byte else 0)
 
 
 class CsvSource:
-    """A CSV upload: encoding and separator are detected, never asked."""
+    """A CSV upload: encoding and separator are detected, never asked.
 
-    def __init__(self, data: bytes) -> None:
-        # UTF-8 (most uploads) stays as bytes: no whole-file str (2-4 bytes a character) and no
-        # re-encoding for Arrow; anything else is decoded exactly as decode() says.
-        self._utf8 = _utf8_body(data)
-        self._text: str | None = None
-        if self._utf8 is not None:
-            self.encoding = "utf-8-sig" if data.startswith(_BOM) else "utf-8"
-            head_text = codecs.getincrementaldecoder("utf-8")().decode(self._utf8[:1 << 20])
-        else:
-            text, self.encoding = decode(data)
-            self._text = head_text = text.lstrip("\ufeff")
-        self._head_text = head_text[:262144]
+    The file is streamed, never held whole. A UTF-8 file is read where it lies (DuckDB's
+    reader and the csv module both refuse bytes that are not UTF-8, and the file is then
+    transcoded after all); any other encoding is transcoded in 16 MB pieces to a private
+    UTF-8 temp file first. Rows are read by DuckDB's parallel CSV reader when its row count
+    proves the row numbers, else by Python's csv module.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._temp: Path | None = None
+        self._original = path
+        start = _read_start(path, HEAD_BYTES)
+        self._candidates = _candidates(start[:4])
+        self.path, self.encoding = path, self._candidates[0]
+        if not (self.encoding.startswith("utf-8") and _utf8_head(start)):
+            self._to_utf8()
+        text = codecs.getincrementaldecoder("utf-8")().decode(_read_start(self.path, HEAD_BYTES))
+        self._head_text = text.lstrip("\ufeff")[:262144]
+        if not self._head_text.strip() and not _has_text(self.path):
+            raise ReadProblem("empty-file")
         sample = _LINE_BREAK.split(self._head_text[:65536])[:HEAD_ROWS * 2]
         self.delimiter = _sniff_delimiter(sample)
 
-    @property
-    def text(self) -> str:
-        """The whole file as text, without leading BOMs."""
-        if self._text is None:
-            assert self._utf8 is not None
-            self._text = self._utf8.decode("utf-8")
-        return self._text
+    def __del__(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the transcoded temp file, if any (it holds the upload's raw cells)."""
+        if self._temp is not None:
+            self._temp.unlink(missing_ok=True)
+            self._temp = None
+
+    def _to_utf8(self) -> None:
+        """Transcode the upload to a private UTF-8 temp file (0600), trying each candidate encoding in turn."""
+        import tempfile
+
+        self.close()
+        encodings = [e for e in self._candidates if e != "utf-8"] or ["gb18030"]
+        for enc in encodings:
+            fd, name = tempfile.mkstemp(prefix="funds-upload-", suffix=".csv")
+            out = Path(name)
+            decoder = codecs.getincrementaldecoder(enc)()
+            first = True
+            try:
+                with open(self._original, "rb") as src, os.fdopen(fd, "wb") as dst:
+                    while True:
+                        chunk = src.read(CHUNK)
+                        text = decoder.decode(chunk, final=not chunk)
+                        if "\x00" in text:
+                            raise ReadProblem("unreadable-file", "binary content (NUL bytes)")
+                        if first and text:
+                            text, first = text.lstrip("\ufeff"), False
+                        dst.write(text.encode("utf-8"))
+                        if not chunk:
+                            break
+            except UnicodeDecodeError:
+                out.unlink(missing_ok=True)
+                continue
+            except OSError as exc:
+                out.unlink(missing_ok=True)
+                raise ReadProblem("unreadable-file", str(exc.strerror or exc)) from None
+            except BaseException:
+                out.unlink(missing_ok=True)
+                raise
+            self._temp, self.path, self.encoding = out, out, _label(enc)
+            return
+        raise ReadProblem("unreadable-file", "not text in UTF-8, GBK or GB18030")
+
+    def _scan(self) -> _Scan:
+        scan = _Scan()
+        try:
+            with open(self.path, "rb") as f:
+                while chunk := f.read(CHUNK):
+                    scan.feed(chunk)
+        except OSError as exc:
+            raise ReadProblem("unreadable-file", str(exc.strerror or exc)) from None
+        return scan
 
     def head(self) -> list[list[str]]:
         """The first rows as text."""
@@ -261,82 +347,166 @@ class CsvSource:
         except csv.Error as exc:
             raise ReadProblem("unreadable-file", _csv_problem(exc)) from None
 
-    def table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
-        """The data rows as strings: Arrow's multithreaded reader, or the csv module for irregular files."""
+    # ---- loading into DuckDB
+
+    def load(self, con: Any, header_index: int, columns: dict[int, str], id_columns: set[str]) -> None:
+        """Temp table raw0 + view raw: the data rows as text, by canonical column name, with _first and _row."""
+
+        def read() -> None:
+            if not self._duckdb_read(con, header_index, columns):
+                self._exact_load(con, header_index, columns)
+
+        self._as_utf8(read)
+
+    def _as_utf8(self, action: Callable[[], T]) -> T:
+        """Run a read; when the file turns out not to be UTF-8 below its first megabyte, transcode and rerun."""
         try:
-            try:
-                return self._fast(header_index, columns)
-            except _Irregular:
-                return self._exact(header_index, columns)
+            return action()
+        except _NotUtf8:
+            if self._temp is not None:
+                raise ReadProblem("unreadable-file", "not text in UTF-8, GBK or GB18030") from None
+        self._to_utf8()
+        try:
+            return action()
+        except _NotUtf8:
+            raise ReadProblem("unreadable-file", "not text in UTF-8, GBK or GB18030") from None
+
+    def _duckdb_read(self, con: Any, header_index: int, columns: dict[int, str]) -> bool:
+        """DuckDB's reader (parallel, no Python per row), kept only if its row count proves the row numbers."""
+        import duckdb
+
+        scan = self._scan()
+        lines_before = header_index + 1
+        expected = scan.lines() - lines_before
+        if scan.lone_cr or (scan.tab_quote and self.delimiter != "\t") or expected <= 0:
+            return False
+        head = self.head()
+        width = max([max(columns) + 1, *(len(r) for r in head[header_index:])])
+        spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+        try:
+            con.execute(
+                f"""create or replace temp table raw0 as select * from read_csv($path, header = false, skip = $skip,
+                    all_varchar = true, auto_detect = false, delim = $delim, quote = '"', escape = '"',
+                    null_padding = true, columns = {spec})""",
+                {"path": str(self.path), "skip": lines_before, "delim": self.delimiter},
+            )
+        except duckdb.Error as exc:
+            drop_raw(con)
+            if "not utf-8 encoded" in str(exc):
+                raise _NotUtf8 from None
+            return False  # ragged rows, stray quotes, very long lines: the csv module decides
+        if con.execute("select count(*) from raw0").fetchall()[0][0] != expected:
+            drop_raw(con)
+            return False  # blank lines or line breaks inside quotes: row numbers would shift
+        named = ", ".join(f'c{i} as "{name}"' for i, name in columns.items())
+        first = ", ".join(f"case when filled(c{i}) then c{i} end" for i in range(min(FIRST_CELLS, width)))
+        con.execute(f"create or replace temp view raw as select {named}, coalesce({first}) as _first, "
+                    f"rowid + {lines_before + 1} as _row from raw0")
+        return True
+
+    def _exact_load(self, con: Any, header_index: int, columns: dict[int, str]) -> None:
+        load_arrow(con, self._exact_batches(header_index, columns), columns)
+
+    def table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
+        """The data rows as one Arrow table of strings (for the marked copy of a rejected upload)."""
+        batches = self._as_utf8(lambda: list(self._exact_batches(header_index, columns)))
+        return pa.concat_tables(batches) if batches else _empty_table(columns)
+
+    def _exact_batches(self, header_index: int, columns: dict[int, str]) -> Iterator[pa.Table]:
+        """Python's csv module over the UTF-8 text, in batches: row numbers are physical lines, blank rows skipped."""
+        try:
+            with open(self.path, encoding="utf-8-sig", newline="") as f:
+                # spaces before a quoted cell are skipped, as DuckDB's reader does (cells are trimmed later anyway)
+                reader = csv.reader(f, delimiter=self.delimiter, skipinitialspace=True)
+                out: dict[str, list[Any]] = {n: [] for n in columns.values()}
+                firsts: list[str] = []
+                rows: list[int] = []
+                for record in reader:
+                    line = reader.line_num
+                    if line <= header_index + 1 or not any(c.strip(CELL_SPACE) for c in record):
+                        continue
+                    for idx, name in columns.items():
+                        out[name].append(record[idx] if idx < len(record) else "")
+                    firsts.append(_first_text(record[:FIRST_CELLS]))
+                    rows.append(line)
+                    if len(rows) >= EXACT_BATCH:
+                        yield _batch(out, firsts, rows)
+                        out, firsts, rows = {n: [] for n in columns.values()}, [], []
+                if rows:
+                    yield _batch(out, firsts, rows)
         except csv.Error as exc:
             raise ReadProblem("unreadable-file", _csv_problem(exc)) from None
+        except UnicodeDecodeError:
+            raise _NotUtf8 from None
 
-    def _fast(self, header_index: int, columns: dict[int, str]) -> pa.Table:
-        raw = self._utf8 if self._utf8 is not None else self.text.encode("utf-8")
-        lines_before = header_index + 1
-        # line offset of the first data row; blank lines below it would shift row numbers
-        pos = 0
-        for _ in range(lines_before):
-            pos = raw.find(b"\n", pos) + 1
-            if pos == 0:
-                return pa.table({**{n: pa.array([], pa.string()) for n in columns.values()},
-                                 "_first": pa.array([], pa.string()), "_row": pa.array([], pa.int64())})
-        end = len(raw)
-        while end > pos and raw[end - 1] in b"\r\n":
-            end -= 1
-        body = memoryview(raw)[pos:]  # views, not copies of a file that may be 1 GB
-        if _BLANK_LINE.search(body[:end - pos]):
-            raise _Irregular  # blank lines would shift row numbers; the exact path counts them
-        width = max(columns) + 1
-        names = [f"c{i}" for i in range(width)]
+
+class _NotUtf8(Exception):
+    """The file stopped being UTF-8 below its first megabyte."""
+
+
+def _utf8_head(start: bytes) -> bool:
+    """True when the first bytes read as UTF-8 (a character cut at the end is fine) without NUL bytes."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(start)
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in start
+
+
+def _batch(out: dict[str, list[Any]], firsts: list[str], rows: list[int]) -> pa.Table:
+    return pa.table({**{k: pa.array(v, pa.string()) for k, v in out.items()},
+                     "_first": pa.array(firsts, pa.string()), "_row": pa.array(rows, pa.int64())})
+
+
+def _empty_table(columns: dict[int, str]) -> pa.Table:
+    return pa.table({**{n: pa.array([], pa.string()) for n in columns.values()},
+                     "_first": pa.array([], pa.string()), "_row": pa.array([], pa.int64())})
+
+
+def load_arrow(con: Any, batches: Iterable[pa.Table], columns: dict[int, str]) -> None:
+    """Temp table raw0 + view raw from Arrow batches (named columns, _first, _row)."""
+    drop_raw(con)
+    created = False
+    for batch in batches:
+        con.register("raw_batch", batch)
         try:
-            table = pacsv.read_csv(
-                pa.BufferReader(pa.py_buffer(body)),
-                read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(delimiter=self.delimiter, invalid_row_handler=_reject_row),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                    include_columns=names,
-                ),
-            )
-        except (pa.ArrowInvalid, _Irregular):
-            raise _Irregular from None
-        out = {name: table.column(f"c{idx}") for idx, name in columns.items()}
-        firsts = [table.column(f"c{i}") for i in range(min(FIRST_CELLS, width))]
-        out["_first"] = pc.coalesce(*[pc.if_else(pc.equal(pc.utf8_trim_whitespace(c), ""), None, c) for c in firsts])
-        start = header_index + 2
-        out["_row"] = pa.array(range(start, start + table.num_rows), pa.int64())
-        return pa.table(out)
+            con.execute("insert into raw0 select * from raw_batch" if created
+                        else "create temp table raw0 as select * from raw_batch")
+        finally:
+            con.unregister("raw_batch")
+        created = True
+    if not created:
+        load_arrow(con, [_empty_table(columns)], columns)
+        return
+    con.execute("create or replace temp view raw as select * from raw0")
 
-    def _exact(self, header_index: int, columns: dict[int, str]) -> pa.Table:
-        reader = csv.reader(io.StringIO(self.text), delimiter=self.delimiter)
-        out: dict[str, list[Any]] = {n: [] for n in columns.values()}
-        firsts: list[str] = []
-        rows: list[int] = []
-        for record in reader:
-            line = reader.line_num
-            if line <= header_index + 1 or not any(c.strip() for c in record):
-                continue
-            for idx, name in columns.items():
-                out[name].append(record[idx] if idx < len(record) else "")
-            firsts.append(_first_text(record[:FIRST_CELLS]))
-            rows.append(line)
-        return pa.table({**{k: pa.array(v, pa.string()) for k, v in out.items()},
-                         "_first": pa.array(firsts, pa.string()), "_row": pa.array(rows, pa.int64())})
+
+def drop_raw(con: Any) -> None:
+    """Drop the raw cells of an upload (view raw, table raw0)."""
+    con.execute("drop view if exists temp.raw")
+    con.execute("drop table if exists temp.raw0")
+
+
+def _read_start(path: Path, size: int = 8) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(size)
+    except OSError as exc:
+        raise ReadProblem("unreadable-file", str(exc.strerror or exc)) from None
+
+
+def _has_text(path: Path) -> bool:
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            if chunk.strip().strip(_BOM).strip():
+                return True
+    return False
 
 
 def _csv_problem(exc: csv.Error) -> str:
     if "field limit" in str(exc):
         return f"a cell is longer than {csv.field_size_limit()} characters (a stray quote mark, or not a table)"
     return _short(exc)
-
-
-class _Irregular(Exception):
-    """The fast CSV path cannot keep row numbers exact for this file."""
-
-
-def _reject_row(row: Any) -> str:
-    raise _Irregular
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -353,11 +523,3 @@ def _sniff_delimiter(lines: list[str]) -> str:
         if top > 1 and score > best_score:
             best, best_score = delim, score
     return best
-
-
-@dataclass
-class ReadInfo:
-    """What reading found, for the report: encoding and separator."""
-
-    encoding: str | None
-    delimiter: str | None

@@ -8,17 +8,19 @@ they will be stored: ID numbers already replaced by their keyed hash and masked 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
 
-from funds import keys
 from funds.checksums import file_sha256
 from pipelines import header as hdr
 from pipelines import normalise
-from pipelines.read import ReadProblem, open_source
+from pipelines.normalise import BODY
+from pipelines.read import ReadProblem, drop_raw, open_source
 from pipelines.report import Issue, Report, safe_value
 from schemas.columns import DATE, DECIMAL, ID, INT, KINDS, MONEY, YEAR, Kind
 from schemas.models import CHECK_COLUMN, MODELS
@@ -55,40 +57,44 @@ def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, o
     if not _header_ok(kind, header, head, report):
         return
     id_columns = {c.name for c in kind.columns if c.type == ID}
-    raw = source.table(header.index, header.columns, id_columns)
-    con.register("raw_upload", raw)
-    try:
-        con.execute("create or replace temp table raw as select * from raw_upload")
-    finally:
-        con.unregister("raw_upload")
-    del raw
     normalise.install_macros(con)
     present = set(header.columns.values())
-    con.execute(normalise.build_sql(kind, present), normalise.params(kind, present, header.units))
-    con.execute("drop table raw")
+    try:
+        source.load(con, header.index, header.columns, id_columns)
+        con.execute(normalise.build_sql(kind, present), normalise.params(kind, present, header.units, key))
+        _check_rows(con, kind, header, present, replacing, report)
+    finally:
+        drop_raw(con)
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()  # a transcoded copy of the upload is deleted at once
+
+
+def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, present: set[str],
+                replacing: int | None, report: Report) -> None:
+    """Everything after normalisation: row-level problems, the model, cross-sheet rules; builds `staged`."""
     for name, unit in header.units.items():
         if unit != 1:
             report.add(Issue("unit-converted", column=name))
     for text in header.unknown:
         report.add(Issue("unknown-column", value=text))
-    _check_totals(con, kind, report)
-    con.execute("create or replace temp table body as select * from norm where not _blank and not _note and _total is null")
-    report.rows = con.execute("select count(*) from body").fetchall()[0][0]
+    _check_totals(con, kind, present, report)
+    report.rows = con.execute(f"select count(*) from norm where {BODY}").fetchall()[0][0]
     if report.rows == 0:
         report.add(Issue("no-data-rows", row=header.row))
         return
-    parse_problems = _parse_problems(con, kind, report)
+    parse_problems = _parse_problems(con, kind, present, report)
+    drop_raw(con)  # the raw cells were needed only to show problem values
     _check_model(con, kind, report, parse_problems)
     if kind.year_from and "year" not in present:
         report.add(Issue("year-from-date"))
     legacy = con.execute(
-        "select count(*) from body where \"id_number__problem\" is null and length(id_text(\"id_number__text\")) = 15"
+        f'select count(*) from norm where {BODY} and "id_number__legacy"'
     ).fetchall()[0][0] if "id_number" in present else 0
     if legacy:
         report.add(Issue("legacy-id-converted", value=str(legacy)))
-    _stage(con, kind, key)
+    _stage(con, kind)
     _check_funds(con, kind, report)
-    _fingerprint(con, kind)
     _check_duplicates(con, kind, report, replacing)
     _check_amounts(con, kind, report)
 
@@ -114,15 +120,15 @@ def _header_ok(kind: Kind, header: hdr.Header, head: list[list[str]], report: Re
     return not missing and not header.duplicates
 
 
-def _parse_problems(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report) -> set[tuple[int, str]]:
+def _parse_problems(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str], report: Report) -> set[tuple[int, str]]:
     """Values that could not be read as their type; returns the (row, column) pairs reported."""
     parts = [
-        f"select _row, '{c.name}' as col, \"{c.name}__problem\" as code, \"{c.name}__text\" as val"
-        + (f", id_expected(\"{c.name}__text\") as expected" if c.type == ID else ", null as expected")
-        + f" from body where \"{c.name}__problem\" is not null"
+        f"select _row, '{c.name}' as col, \"{c.name}__problem\" as code, clean(r.\"{c.name}\") as val"
+        + (f", id_expected(clean(r.\"{c.name}\")) as expected" if c.type == ID else ", null as expected")
+        + f" from norm join raw r using (_row) where {BODY} and \"{c.name}__problem\" is not null"
         for c in kind.columns
-        if c.type not in ("text",)
-    ]
+        if c.type not in ("text",) and c.name in present
+    ]  # the cell as the clerk typed it (cleaned) comes from the raw cells
     seen: set[tuple[int, str]] = set()
     if not parts:
         return seen
@@ -137,8 +143,16 @@ def _parse_problems(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report) 
     return seen
 
 
-def _frame(con: duckdb.DuckDBPyConnection, kind: Kind) -> pd.DataFrame:
-    """The body as the pandera model sees it: money in fen, decimals in 1/10000, index = spreadsheet row."""
+MODEL_CHUNK = 250_000  # rows per pandera call: memory stays flat however long the upload is
+_PANDAS_TYPES = {pa_arrow.string(): pd.StringDtype(), pa_arrow.large_string(): pd.StringDtype(),
+                 pa_arrow.int64(): pd.Int64Dtype()}
+
+
+def _frames(con: duckdb.DuckDBPyConnection, kind: Kind) -> Iterator[pd.DataFrame]:
+    """The body as the pandera model sees it, in chunks: money in fen, decimals in 1/10000, index = spreadsheet row.
+
+    Rows travel as Arrow (no Python object per cell): strings become Arrow-backed pandas strings.
+    """
     cols = []
     for c in kind.columns:
         q = f'"{c.name}"'
@@ -151,40 +165,39 @@ def _frame(con: duckdb.DuckDBPyConnection, kind: Kind) -> pd.DataFrame:
         elif c.type == DATE:
             cols.append(f"cast({q} as timestamp) as {q}")
         else:
-            cols.append(q)
+            cols.append(f"cast({q} as varchar) as {q}")
     if kind.year_from:  # a missing year is the approval year
         cols = [f'cast(coalesce("year", year("{kind.year_from}")) as bigint) as "year"' if x.startswith('cast("year"')
                 else x for x in cols]
-    df = con.execute(f"select _row, {', '.join(cols)} from body").df()
-    df = df.set_index("_row")  # the one place a frame index becomes a spreadsheet row number
-    for c in kind.columns:
-        if c.type in (MONEY, DECIMAL, YEAR, INT):
-            df[c.name] = df[c.name].astype("Int64")
-        elif c.type != DATE:
-            df[c.name] = df[c.name].astype("string")
-    return df
+    reader = con.sql(f"select _row, {', '.join(cols)} from norm where {BODY}").to_arrow_reader(MODEL_CHUNK)
+    for batch in reader:
+        df = batch.to_pandas(types_mapper=_PANDAS_TYPES.get)
+        yield df.set_index("_row")  # the one place a frame index becomes a spreadsheet row number
 
 
 def _check_model(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report, already: set[tuple[int, str]]) -> None:
     model = MODELS[kind.name]
-    df = _frame(con, kind)
-    try:
-        model.validate(df, lazy=True)
-        return
-    except pa.errors.SchemaErrors as exc:
-        failures = exc.failure_cases
     reported: set[tuple[int, str, str]] = set()
-    for rec in failures.itertuples(index=False):
-        check_name = str(rec.check)
-        code = "missing-value" if check_name == "not_nullable" else check_name.split(":")[0]
-        column = CHECK_COLUMN.get(code, rec.column) if rec.schema_context == "DataFrameSchema" else rec.column
-        if code not in ("missing-value",) and ":" not in check_name:
-            continue  # dtype and other structural failures are folded into the parse problems
-        row = int(rec.index) if pd.notna(rec.index) else None
-        if row is None or (row, column) in already or (row, column, code) in reported:
-            continue  # a value that failed to parse also fails the model: report it once
-        reported.add((row, column, code))
-        report.add(_model_issue(df, kind, code, row, column))
+    for df in _frames(con, kind):
+        try:
+            model.validate(df, lazy=True)
+            continue
+        except pa.errors.SchemaErrors as exc:
+            failures = exc.failure_cases
+        found = []
+        for rec in failures.itertuples(index=False):
+            check_name = str(rec.check)
+            code = "missing-value" if check_name == "not_nullable" else check_name.split(":")[0]
+            column = CHECK_COLUMN.get(code, rec.column) if rec.schema_context == "DataFrameSchema" else rec.column
+            if code not in ("missing-value",) and ":" not in check_name:
+                continue  # dtype and other structural failures are folded into the parse problems
+            row = int(rec.index) if pd.notna(rec.index) else None
+            if row is None or (row, column) in already or (row, column, code) in reported:
+                continue  # a value that failed to parse also fails the model: report it once
+            reported.add((row, column, code))
+            found.append((row, column, code))
+        for row, column, code in sorted(found):
+            report.add(_model_issue(df, kind, code, row, column))
 
 
 def _model_issue(df: pd.DataFrame, kind: Kind, code: str, row: int, column: str) -> Issue:
@@ -216,19 +229,20 @@ def _yuan(fen: object) -> str:
     return f"{sign}{abs(f) // 100}.{abs(f) % 100:02d}"
 
 
-def _check_totals(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report) -> None:
+def _check_totals(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str], report: Report) -> None:
     """Totals rows (合计/总计/小计) are checked against the rows above them, then dropped."""
-    money = [c.name for c in kind.columns if c.type == MONEY]
+    money = [c.name for c in kind.columns if c.type == MONEY and c.name in present]
     totals = con.execute("select _row, _total from norm where _total is not null order by _row").fetchall()
     previous = 0
     for row, word in totals:
         start = previous if word == "小计" else 0
         for col in money:
             got = con.execute(
-                f'select "{col}", "{col}__problem", "{col}__text" from norm where _row = $r', {"r": row}
+                f'select n."{col}", n."{col}__problem", clean(r."{col}") from norm n join raw r using (_row) '
+                f'where n._row = $r', {"r": row}
             ).fetchall()[0]
-            if got[2] is None:
-                continue
+            if got[0] is None and got[1] is None:
+                continue  # an empty cell
             if got[1] is not None:
                 report.add(Issue(got[1], row=row, column=col, value=got[2]))
                 continue
@@ -245,67 +259,52 @@ def _check_totals(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report) ->
             previous = row
 
 
-def _stage(con: duckdb.DuckDBPyConnection, kind: Kind, key: bytes) -> None:
-    """Build temp table `staged`: the rows as stored, IDs hashed (HMAC in SQL over distinct IDs)."""
-    ipad, opad = keys.hmac_pads(key)
-    has_id = any(c.type == ID for c in kind.columns)
-    if has_id:
-        con.execute(
-            """
-            create or replace temp table id_hashes as
-            with source as (select distinct "id_number" as id18 from body),
-            final as (
-                select id18,
-                    unhex(sha256($opad || unhex(sha256($ipad || cast(id18 as blob))))) as digest
-                from source
-            )
-            select id18,
-                (cast(('0x' || substr(hex(digest), 1, 16)) as ubigint)::uhugeint << 64)
-                | cast(('0x' || substr(hex(digest), 17, 16)) as ubigint)::uhugeint as id_hash,
-                id_masked(id18) as id_masked
-            from final
-            """,
-            {"ipad": ipad, "opad": opad},
-        )
-        # id_hash as text once per distinct ID (not per row), for _fingerprint
-        con.execute("alter table id_hashes add column id_hash_text varchar")
-        con.execute("update id_hashes set id_hash_text = uhuge_text(id_hash)")
-    target = [r[0] for r in con.execute(f"describe {kind.table}").fetchall()]
+def _stage(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    """Build temp table `staged` from the body of `norm`: the rows as stored, in one pass.
+
+    IDs arrive hashed and masked from normalisation (and ID-like numbers typed into free
+    text masked); a fund named without its code gets the code (when the name is
+    unique in that year's catalogue); `row_hash` fingerprints the stored values; rows are
+    ordered by id_hash, so a load appends them in lookup order with no sort of its own.
+    """
+    target = con.execute(f"describe {kind.table}").fetchall()
     exprs = []
-    for col in target:
+    for col, *_ in target:
         if col in ("batch_id", "row_hash"):
             continue
+        q = f'"{col}"'
         if col == "row_no":
-            exprs.append("b._row as row_no")
+            exprs.append("_row as row_no")
         elif col in ("id_hash", "id_masked"):
-            exprs.append(f"h.{col}")
+            exprs.append(q)
         elif col == "account_masked":
-            exprs.append('b."account_no" as account_masked')
+            exprs.append('"account_no" as account_masked')
         elif col == "year" and kind.year_from:
-            exprs.append(f'cast(coalesce(b."year", year(b."{kind.year_from}")) as smallint) as "year"')
+            exprs.append(f'cast(coalesce("year", year("{kind.year_from}")) as smallint) as "year"')
         else:
-            exprs.append(f'b."{col}"')
-    if kind.either:
-        exprs.append('b."fund_name"')  # kept until the fund is resolved, not stored
+            exprs.append(q)
+    has_id = any(c.type == ID for c in kind.columns)
     if has_id:
-        exprs.append("h.id_hash_text as _id_hash_text")  # for _fingerprint, not stored
-    join = 'left join id_hashes h on h.id18 = b."id_number"' if has_id else ""
-    con.execute(f"create or replace temp table staged as select {', '.join(exprs)} from body b {join}")
-    if has_id:
-        con.execute("drop table id_hashes")
-
-
-def _fingerprint(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
-    """Add row_hash: an MD5 of every stored value but the row number, for exact-duplicate checks."""
-    stored = [r[0] for r in con.execute(f"describe {kind.table}").fetchall()]
-    hashed = [c for c in stored if c not in ("batch_id", "row_no", "row_hash")]
-    # id_hash's text comes precomputed (same text as cast(id_hash as varchar), far cheaper)
+        exprs.append("_id_hash_text")  # id_hash as text, computed once per distinct ID
+    if kind.either and "fund_name" not in [r[0] for r in target]:
+        exprs.append('"fund_name"')  # kept for the report on unknown funds, not stored
+    source = f"select {', '.join(exprs)} from norm where {BODY}"
+    if kind.either:  # the code of a fund named by name alone
+        source = f"""
+            with body as (select *, fund_code as _fund_code_given from ({source})),
+            names as (select year, fund_name, min(fund_code) as code
+                      from (select distinct year, fund_code, fund_name from funds)
+                      group by year, fund_name having count(distinct fund_code) = 1)
+            select b.* replace (coalesce(b.fund_code, n.code) as fund_code)
+            from body b left join names n on b.fund_code is null and n.year = b.year and n.fund_name = b.fund_name"""
+    stored = [r[0] for r in target if r[0] not in ("batch_id", "row_no", "row_hash")]
     fingerprint = " || chr(31) || ".join(
         "coalesce(_id_hash_text, chr(0))" if c == "id_hash" else f'coalesce(cast("{c}" as varchar), chr(0))'
-        for c in hashed)
-    con.execute(f"create or replace temp table staged_hashed as select *, md5_number({fingerprint}) as row_hash from staged")
-    con.execute("drop table staged")
-    con.execute("alter table staged_hashed rename to staged")
+        for c in stored)
+    order = "id_hash, row_no" if has_id else "row_no"
+    con.execute(f"create or replace temp table staged as select *, md5_number({fingerprint}) as row_hash "
+                f"from ({source}) order by {order}")
+    con.execute("drop table norm")
 
 
 def _check_funds(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report) -> None:
@@ -318,7 +317,7 @@ def _check_funds(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report) -> 
         codes as (select distinct year, fund_code from catalogue),
         names as (select year, fund_name, count(distinct fund_code) as n, min(fund_code) as code
                   from catalogue group by year, fund_name),
-        source as (select row_no, year, fund_code, fund_name from staged where year is not null),
+        source as (select row_no, year, _fund_code_given as fund_code, fund_name from staged where year is not null),
         final as (
             select s.row_no, s.year, s.fund_code, s.fund_name,
                 case when s.fund_code is not null then c.fund_code when n.n = 1 then n.code end as resolved,
@@ -336,14 +335,6 @@ def _check_funds(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report) -> 
     ).fetchall()
     for row, year, named, problem, column in rows:
         report.add(Issue(problem, row=row, column=column, value=named, params=(("expected", str(year)),)))
-    con.execute(
-        """
-        update staged set fund_code = r.code
-        from (select year, fund_name, min(fund_code) as code from (select distinct year, fund_code, fund_name from funds)
-              group by year, fund_name having count(distinct fund_code) = 1) r
-        where staged.fund_code is null and staged.year = r.year and staged.fund_name = r.fund_name
-        """
-    )
 
 
 def _check_duplicates(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report, replacing: int | None) -> None:
