@@ -31,6 +31,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lookup_fail_limit", "5", "Failed kiosk lookups allowed before a pause is imposed."),
     Setting("lookup_fail_wait", "30", "Seconds a kiosk session must wait after too many failed lookups."),
     Setting("upload_max_mb", "200", "Largest upload accepted, in megabytes."),
+    Setting("ingest_memory_mb", "1024",
+            "Memory DuckDB may use while an upload is checked and loaded; beyond it, work spills to disk beside the database."),
     Setting("session_minutes", "30", "Minutes after which an idle staff login expires."),
     Setting("login_fail_limit", "5", "Failed staff logins in a row after which the account is locked."),
     Setting("login_lockout_minutes", "15", "Minutes a staff account stays locked after too many failed logins."),
