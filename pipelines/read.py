@@ -149,6 +149,22 @@ def _excel_text(value: Any, keep_float_repr: bool) -> str:
     return str(value)
 
 
+def _plain_text(value: Any) -> str:
+    return _excel_text(value, False)
+
+
+def _float_text(value: float) -> str:
+    if value.is_integer() and -1e15 < value < 1e15:
+        return str(int(value))
+    return _excel_text(value, False)
+
+
+# the common cell types, formatted exactly as _excel_text does but without its chain of checks
+_FAST_TEXT: dict[type, Callable[[Any], str]] = {
+    float: _float_text, dt.date: dt.date.isoformat, dt.datetime: lambda v: v.date().isoformat(),
+}
+
+
 class ExcelSource:
     """An .xlsx/.xls workbook (Excel or WPS): the first sheet that holds data."""
 
@@ -181,21 +197,44 @@ class ExcelSource:
         load_arrow(con, [self.table(header_index, columns, id_columns)], columns)
 
     def table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
-        """The data rows as strings."""
+        """The data rows as strings (a column at a time: text cells pass through, others are formatted)."""
         body = self.rows[header_index + 1:]
-        out: dict[str, list[str]] = {}
+        width = min((len(r) for r in body), default=0)  # calamine's rows are rectangular
+        texts: dict[int, list[str]] = {}
+
+        def column(idx: int, keep_float: bool) -> list[str]:
+            if idx >= max((len(r) for r in body), default=0):
+                return [""] * len(body)
+            cells = [r[idx] for r in body] if idx < width else [r[idx] if idx < len(r) else "" for r in body]
+            if {c.__class__ for c in cells} <= {str}:
+                return cells
+            if keep_float:
+                return [c if c.__class__ is str else _excel_text(c, True) for c in cells]
+            fast = _FAST_TEXT.get
+            return [c if c.__class__ is str else (fast(c.__class__) or _plain_text)(c) for c in cells]
+
+        out: dict[str, list[Any]] = {}
         for idx, name in columns.items():
-            keep = name in id_columns
-            out[name] = [_excel_text(r[idx], keep) if idx < len(r) else "" for r in body]
-        out["_first"] = [_first_text([_excel_text(c, False) for c in r[:FIRST_CELLS]]) for r in body]
-        out["_row"] = list(range(header_index + 2, header_index + 2 + len(body)))  # type: ignore[arg-type]
+            out[name] = column(idx, name in id_columns)
+            if name not in id_columns:
+                texts[idx] = out[name]
+        out["_first"] = _first_texts([texts[i] if i in texts else column(i, False) for i in range(FIRST_CELLS)])
+        out["_row"] = list(range(header_index + 2, header_index + 2 + len(body)))
         return pa.table(out)
 
 
 CELL_SPACE = " \t\n\r\u3000\xa0\ufeff"  # what SQL cell() trims: a cell of only these is empty
 
 
-def _first_text(cells: list[str]) -> str:
+def _first_texts(columns: list[list[str]]) -> list[str]:
+    """_first_text of each row, given the first FIRST_CELLS columns as text."""
+    a, b, c = columns
+    space = CELL_SPACE
+    return [x if x and x.strip(space) else y if y and y.strip(space) else z if z and z.strip(space) else ""
+            for x, y, z in zip(a, b, c, strict=True)]
+
+
+def _first_text(cells: Iterable[str]) -> str:
     """The first non-blank cell of a row, for spotting totals and note rows."""
     return next((c for c in cells if c and c.strip(CELL_SPACE)), "")
 
