@@ -18,9 +18,9 @@ from typing import Any
 
 import duckdb
 
-from bench import data, ingest_bench, kiosk_bench, query_bench
+from bench import county_bench, data, ingest_bench, kiosk_bench, query_bench
 
-SECTIONS = ("ingest", "xlsx", "naive", "rss", "lookup", "load", "kiosk")
+SECTIONS = ("ingest", "county", "xlsx", "naive", "rss", "lookup", "load", "kiosk")
 
 
 def _n(text: str) -> int:
@@ -39,6 +39,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--huge", action="store_true", help="add the 100M-row lookup/auditor tables (tens of minutes, ~15 GB disk)")
     p.add_argument("--sizes", help="lookup/auditor table sizes, e.g. 1M,10M (default 1M,10M; --huge adds 100M)")
     p.add_argument("--csv-rows", type=_n, help="rows of the ingest CSV (default 1M)")
+    p.add_argument("--county-rows", type=_n, help="payment rows of the full county year (default 880k)")
     p.add_argument("--xlsx-rows", type=_n, help="rows of the ingest xlsx (default 200k)")
     p.add_argument("--rss-rows", type=_n, help="rows of the peak-RSS CSV (default 5M)")
     p.add_argument("--naive-rows", type=_n, help="sample the naive path runs on (default 20k), scaled by rows/s")
@@ -51,6 +52,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     q = a.quick
     a.csv_rows = a.csv_rows or (100_000 if q else 1_000_000)
     a.xlsx_rows = a.xlsx_rows or (20_000 if q else 200_000)
+    a.county_rows = a.county_rows or (100_000 if q else 880_000)
     a.rss_rows = a.rss_rows or (200_000 if q else 5_000_000)
     a.naive_rows = a.naive_rows or (5_000 if q else 20_000)
     sizes = [_n(s) for s in a.sizes.split(",")] if a.sizes else ([100_000, 1_000_000] if q else [1_000_000, 10_000_000])
@@ -99,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         bare = ingest_bench.bare_read_csv(work, csv, a.repeat)
         res["ingest_csv"] = {**ing, "bare_read_csv_seconds": bare["seconds"],
                              "ratio_to_bare_read_csv": round(ing["seconds"] / bare["seconds"], 2), "bare": bare}
+    if "county" in a.sections:
+        say(f"the full county year: {_label(a.county_rows)} payments in {county_bench.PAYMENT_FILES} files + other sheets")
+        files = county_bench.county_files(out / f"county_year_{_label(a.county_rows)}", a.county_rows)
+        res["county_year"] = county_bench.full_year(work, files)
     if "naive" in a.sections:
         say("naive path on samples (pandas/openpyxl, row-by-row, executemany)")
         sample = data.head_csv(csv, work / f"naive_{a.naive_rows}.csv", a.naive_rows)
@@ -166,6 +172,11 @@ def table(res: dict[str, Any]) -> str:
                      f"bare read_csv {r['bare_read_csv_seconds']} s: x{r['ratio_to_bare_read_csv']}"
                      + (f"; naive x{r['ratio_to_naive']} faster" if "ratio_to_naive" in r else ""),
                      ">=250k rows/s, <=4x bare, >=20x naive"))
+    if g("county_year"):
+        r = res["county_year"]
+        rows.append((f"county year, {r['files']} files, {r['payment_rows']:,} payments",
+                     f"{r['seconds']} s" + ("" if r["all_loaded"] else " (NOT all loaded)"),
+                     f"bare read_csv of its CSVs {r['bare_read_csv_seconds']} s: x{r['ratio_to_bare_read_csv']}", "<=15 s"))
     if g("ingest_xlsx"):
         r = res["ingest_xlsx"]
         rows.append((f"xlsx ingest {r['rows']:,} rows", f"{r['rows_per_s']:,} rows/s ({r['seconds']} s)",
