@@ -96,15 +96,18 @@ def _id_dict(d: str, c: str, hashed: bool) -> str:
     """
     cells = (f"select _k, {c}, id_text({c}) as t from (select _k, clean(_k) as {c} from "
              f"(select distinct {c} as _k from raw where {c} is not null))")
-    checked = f"select *, id_value_t(t, p) as v from (select *, id_problem_t(t) as p from ({cells}))"
+    # the 17 leading digits as one BIGINT, computed once (a macro argument is repeated wherever it is used)
+    digits = f"select *, try_cast(substr(t, 1, 17) as bigint) as n17 from ({cells})"
+    checked = f"select *, id_value_t(t, p) as v from (select *, id_problem_n(t, n17) as p from ({digits}))"
     legacy = "coalesce(length(t) = 15 and p is null, false) as legacy"
     if not hashed:
         return (f"{d} as (select _k, {c}, v, p, {legacy}, cast(null as uhugeint) as h, "
                 f"cast(null as varchar) as m, cast(null as varchar) as ht from ({checked}))")
-    digest = (f"select *, case when v is not null then unhex(sha256($opad || unhex(sha256($ipad || cast(v as blob))))) "
+    # sha256() returns hex: the outer digest's first 32 hex digits are the 128-bit hash
+    digest = (f"select *, case when v is not null then sha256($opad || unhex(sha256($ipad || cast(v as blob)))) "
               f"end as g from ({checked})")
-    hashes = (f"select *, (cast(('0x' || substr(hex(g), 1, 16)) as ubigint)::uhugeint << 64) "
-              f"| cast(('0x' || substr(hex(g), 17, 16)) as ubigint)::uhugeint as h from ({digest})")
+    hashes = (f"select *, (cast(('0x' || substr(g, 1, 16)) as ubigint)::uhugeint << 64) "
+              f"| cast(('0x' || substr(g, 17, 16)) as ubigint)::uhugeint as h from ({digest})")
     return f"{d} as (select _k, {c}, v, p, {legacy}, h, id_masked(v) as m, uhuge_text(h) as ht from ({hashes}))"
 
 

@@ -74,12 +74,13 @@ create or replace temp macro id_wsum(n) as
     + (n // 10000000000) % 10 * 2 + (n // 1000000000) % 10 * 1 + (n // 100000000) % 10 * 6
     + (n // 10000000) % 10 * 3 + (n // 1000000) % 10 * 7 + (n // 100000) % 10 * 9
     + (n // 10000) % 10 * 10 + (n // 1000) % 10 * 5 + (n // 100) % 10 * 8 + (n // 10) % 10 * 4 + n % 10 * 2;
-create or replace temp macro id_check(b) as substr('10X98765432', id_wsum(try_cast(b as bigint)) % 11 + 1, 1);
--- t: id_text of a cleaned cell (computed once by the caller)
-create or replace temp macro id_problem_t(t) as
+create or replace temp macro id_check_n(n) as substr('10X98765432', id_wsum(n) % 11 + 1, 1);
+create or replace temp macro id_check(b) as id_check_n(try_cast(b as bigint));
+-- t: id_text of a cleaned cell, n17: its first 17 characters as a BIGINT (both computed once by the caller)
+create or replace temp macro id_problem_n(t, n17) as
     case when t is null then null
          when regexp_full_match(t, '\d{17}[\dX]') then
-             case when id_check(substr(t, 1, 17)) = substr(t, 18, 1) then null
+             case when id_check_n(n17) = substr(t, 18, 1) then null
                   when suffix(t, '000') then 'excel-mangled-id' else 'bad-id-checksum' end
          when regexp_full_match(t, '\d+(\.\d*)?(E\+?\d+)?') and regexp_matches(t, '[.E]') then 'excel-mangled-id'
          when regexp_full_match(t, '\d{15}') then null
@@ -89,7 +90,7 @@ create or replace temp macro id_value_t(t, problem) as
     case when problem is not null or t is null then null
          when length(t) = 15 then substr(t, 1, 6) || '19' || substr(t, 7) || id_check(substr(t, 1, 6) || '19' || substr(t, 7))
          else t end;
-create or replace temp macro id_problem(s) as id_problem_t(id_text(s));
+create or replace temp macro id_problem(s) as id_problem_n(id_text(s), try_cast(substr(id_text(s), 1, 17) as bigint));
 create or replace temp macro id_expected(s) as
     case when regexp_full_match(id_text(s), '\d{17}[\dX]') then id_check(substr(id_text(s), 1, 17)) end;
 create or replace temp macro id_value(s) as id_value_t(id_text(s), id_problem(s));
