@@ -31,6 +31,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lookup_fail_limit", "5", "Failed kiosk lookups allowed before a pause is imposed."),
     Setting("lookup_fail_wait", "30", "Seconds a kiosk session must wait after too many failed lookups."),
     Setting("upload_max_mb", "200", "Largest upload accepted, in megabytes."),
+    Setting("ingest_nice", "10",
+            "CPU priority `funds ingest` gives up (a Unix nice step) so lookups stay quick while it loads; 0 keeps full priority."),
     Setting("ingest_memory_mb", "1024",
             "Memory DuckDB may use while an upload is checked and loaded; beyond it, work spills to disk beside the database."),
     Setting("session_minutes", "30", "Minutes after which an idle staff login expires."),

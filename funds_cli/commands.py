@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def ingest(args: argparse.Namespace) -> int:
 
         names = ", ".join(map(str, missing))
         raise UsageError(f"找不到文件：{names}", f"File not found: {names}", f"파일을 찾을 수 없습니다: {names}")
+    yield_cpu()
     con, key = open_for_ingest(path)
     outcomes = []
     try:
@@ -53,6 +55,16 @@ def ingest(args: argparse.Namespace) -> int:
     if args.json:
         emit({"files": [o.as_dict(language) for o in outcomes]})
     return 1 if any(o.status == "rejected" for o in outcomes) else 0
+
+
+def yield_cpu() -> None:
+    """A command-line load is a background job: it gives way to kiosk lookups served from the same box."""
+    step = settings.get_int("ingest_nice")
+    if step > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(step)
+        except OSError:
+            pass  # not permitted here: run at the normal priority
 
 
 def _print_outcome(outcome, language: str) -> None:  # type: ignore[no-untyped-def]
