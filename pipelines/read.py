@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -246,7 +247,7 @@ def _short(exc: BaseException) -> str:
 
 # ---------------------------------------------------------------- CSV
 
-_LINE_BREAK = re.compile(r"\r?\n")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BOM = b"\xef\xbb\xbf"
 HEAD_BYTES = 1 << 20  # header detection and separator sniffing look at the first 1 MB
 EXACT_BATCH = 100_000  # rows per Arrow batch on the csv-module path
@@ -271,6 +272,8 @@ class _Scan:
     newlines: int = 0  # b"\n" bytes
     lone_cr: bool = False  # a "\r" not followed by "\n" (old Mac line ends: the csv module's business)
     tab_quote: bool = False  # a tab beside a quote mark: DuckDB and the csv module may split it differently
+    spaced_quote: bool = False  # '  "' or '" "': DuckDB keeps such quote marks as text, the csv module does not
+    tail: bytes = b""  # the last two bytes so far
     trailing_newlines: int = 0  # line breaks after the last character that is not \r or \n
     last_byte: bytes = b""
 
@@ -278,19 +281,24 @@ class _Scan:
         """Account for the next piece of the file (each check is one C-speed pass: ~10 ms per 16 MB)."""
         if b"\x00" in chunk:
             raise ReadProblem("unreadable-file", "binary content (NUL bytes)")
-        joined = self.last_byte + chunk  # a pattern may straddle two pieces
+        joined = self.tail + chunk  # a pattern may straddle two pieces
         self.newlines += chunk.count(b"\n")
-        if not self.lone_cr and b"\r" in joined:
-            crs = joined.count(b"\r") - (1 if joined.endswith(b"\r") else 0)  # the next piece may hold its \n
-            self.lone_cr = crs > joined.count(b"\r\n")
+        if self.last_byte == b"\r" and not chunk.startswith(b"\n"):
+            self.lone_cr = True  # the last piece ended in a CR that no LF follows
+        if not self.lone_cr and b"\r" in chunk:
+            crs = chunk.count(b"\r") - (1 if chunk.endswith(b"\r") else 0)  # the next piece may hold its \n
+            self.lone_cr = crs > chunk.count(b"\r\n")
         if not self.tab_quote and b"\t" in joined:
             self.tab_quote = b'\t"' in joined or b'"\t' in joined
+        if not self.spaced_quote and b' "' in joined:  # rare: one scan decides for most files
+            self.spaced_quote = b'  "' in joined or b'" "' in joined
         body = chunk.rstrip(b"\r\n")
         if body:
             self.trailing_newlines = chunk[len(body):].count(b"\n")
         else:
             self.trailing_newlines += chunk.count(b"\n")
         self.last_byte = chunk[-1:] or self.last_byte
+        self.tail = joined[-2:]
 
     def lines(self) -> int:
         """Physical lines up to the last one with content."""
@@ -310,6 +318,7 @@ class CsvSource:
 
     def __init__(self, path: Path) -> None:
         self._temp: Path | None = None
+        self._head_lines: list[int] = []
         self._original = path
         start = _read_start(path, HEAD_BYTES)
         self._candidates = _candidates(start[:4])
@@ -379,12 +388,23 @@ class CsvSource:
         return scan
 
     def head(self) -> list[list[str]]:
-        """The first rows as text."""
-        lines = _LINE_BREAK.split(self._head_text)[:HEAD_ROWS]
+        """The first rows (records: a quoted cell may span lines) as text."""
+        rows: list[list[str]] = []
+        self._head_lines = []
+        reader = self._reader(io.StringIO(self._head_text, newline=""))
         try:
-            return list(csv.reader(lines, delimiter=self.delimiter))
+            for record in reader:
+                rows.append(record)
+                self._head_lines.append(reader.line_num)  # physical lines up to the end of this record
+                if len(rows) >= HEAD_ROWS:
+                    break
         except csv.Error as exc:
             raise ReadProblem("unreadable-file", _csv_problem(exc)) from None
+        return rows
+
+    def _reader(self, stream: Any) -> Any:
+        # spaces before a quoted cell are skipped, as DuckDB's reader does (cells are trimmed later anyway)
+        return csv.reader(stream, delimiter=self.delimiter, skipinitialspace=True)
 
     # ---- loading into DuckDB
 
@@ -415,11 +435,13 @@ class CsvSource:
         import duckdb
 
         scan = self._scan()
-        lines_before = header_index + 1
-        expected = scan.lines() - lines_before
-        if scan.lone_cr or (scan.tab_quote and self.delimiter != "\t") or expected <= 0:
-            return False
         head = self.head()
+        if header_index >= len(self._head_lines):
+            return False
+        lines_before = self._head_lines[header_index]  # a quoted header cell may span lines
+        expected = scan.lines() - lines_before
+        if scan.lone_cr or scan.spaced_quote or (scan.tab_quote and self.delimiter != "\t") or expected <= 0:
+            return False
         width = max([max(columns) + 1, *(len(r) for r in head[header_index:])])
         spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
         try:
@@ -440,7 +462,7 @@ class CsvSource:
         named = ", ".join(f'c{i} as "{name}"' for i, name in columns.items())
         first = ", ".join(f"case when filled(c{i}) then c{i} end" for i in range(min(FIRST_CELLS, width)))
         con.execute(f"create or replace temp view raw as select {named}, coalesce({first}) as _first, "
-                    f"rowid + {lines_before + 1} as _row from raw0")
+                    f"rowid + {header_index + 2} as _row from raw0")
         return True
 
     def _exact_load(self, con: Any, header_index: int, columns: dict[int, str]) -> None:
@@ -455,13 +477,13 @@ class CsvSource:
         """Python's csv module over the UTF-8 text, in batches: row numbers are physical lines, blank rows skipped."""
         try:
             with open(self.path, encoding="utf-8-sig", newline="") as f:
-                # spaces before a quoted cell are skipped, as DuckDB's reader does (cells are trimmed later anyway)
-                reader = csv.reader(f, delimiter=self.delimiter, skipinitialspace=True)
+                reader = self._reader(f)
                 out: dict[str, list[Any]] = {n: [] for n in columns.values()}
                 firsts: list[str] = []
                 rows: list[int] = []
-                for record in reader:
-                    line = reader.line_num
+                # a row's number is its record's ordinal, as Excel and WPS number it (a blank line is a
+                # row; a cell with line breaks does not add rows), and the header is found the same way
+                for line, record in enumerate(reader, start=1):
                     if line <= header_index + 1 or not any(c.strip(CELL_SPACE) for c in record):
                         continue
                     for idx, name in columns.items():

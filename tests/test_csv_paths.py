@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from funds import db
@@ -89,24 +88,6 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection.close()
 
 
-# Known divergences (see the xfail tests below), left out of the property tests until read.py is fixed:
-# two or more spaces before an opening quote (DuckDB keeps the quotes as text and may split the cell at a
-# separator inside them; the csv module skips the spaces), and a second quoted part after a closing quote.
-KNOWN_DIVERGENCE = re.compile(r'(^|[,;\t\n])  +"|[^",;\t\n]" +"')
-
-
-def known_divergence(data: bytes) -> bool:
-    """True when the upload's text holds a pattern of KNOWN_DIVERGENCE."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("gb18030")
-    return KNOWN_DIVERGENCE.search(text) is not None
-
-
 def assert_agree(paths: Paths) -> None:
     """The fast path, when it kept its result, saw exactly what the csv module saw."""
     if paths.fast_taken:
@@ -126,7 +107,7 @@ CELL_CHARS = st.lists(st.sampled_from(list('ab1 .张三\u3000\xa0"\',;\t') + ["\
 
 @st.composite
 def written_csv(draw: st.DrawFn) -> tuple[bytes, str, list[list[str]], list[int]]:
-    """Well-formed CSV from csv.writer: (bytes, delimiter, rows written with the header, line each row ends on)."""
+    """Well-formed CSV from csv.writer: (bytes, delimiter, rows written with the header, each row's record number)."""
     delim = draw(st.sampled_from(DELIMITERS))
     width = draw(st.integers(1, 4))
     header = [f"h{i}" for i in range(width)]
@@ -136,9 +117,9 @@ def written_csv(draw: st.DrawFn) -> tuple[bytes, str, list[list[str]], list[int]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delim, quoting=quoting, lineterminator=terminator)
     lines = []
-    for row in [header, *body]:
+    for number, row in enumerate([header, *body], start=1):
         writer.writerow(row)
-        lines.append(out.getvalue().count("\n"))  # quoted "\r\n" and "\n" are one line end each
+        lines.append(number)  # the row a spreadsheet shows: a cell's line breaks do not add rows
     text = out.getvalue()
     if draw(st.booleans()):
         text = text.rstrip("\r\n") if draw(st.booleans()) else text + terminator * draw(st.integers(1, 2))
@@ -185,7 +166,7 @@ def _write(tmp_path: Path, data: bytes, name: str = "upload.csv") -> Path:
 
 
 def _expected(rows: list[list[str]], lines: list[int]) -> list[Row]:
-    """What csv.writer was given, as the pipeline would see it: end line, trimmed _first and cells."""
+    """What csv.writer was given, as the pipeline would see it: row number, trimmed _first and cells."""
     width = len(rows[0])
     out: list[Row] = []
     for row, line in zip(rows[1:], lines[1:], strict=True):
@@ -206,7 +187,6 @@ def test_well_formed_csv_reads_the_same_both_ways(con: duckdb.DuckDBPyConnection
                                                    upload: tuple[bytes, str, list[list[str]], list[int]]) -> None:
     """csv.writer output: both paths agree, and the csv module gives back what was written, on its lines."""
     data, delim, rows, lines = upload
-    assume(not known_divergence(data))
     paths = read_both(con, _write(tmp_path, data))
     assert_agree(paths)
     if paths.delimiter == delim:  # cells full of another separator may win the sniffing: no round trip then
@@ -221,7 +201,6 @@ def test_well_formed_csv_reads_the_same_both_ways(con: duckdb.DuckDBPyConnection
 @example(data=b'h0;h1\r\n\r\n \xe3\x80\x80\r\n"a""b" ;c\r\n')
 def test_tricky_csv_reads_the_same_both_ways(con: duckdb.DuckDBPyConnection, tmp_path: Path, data: bytes) -> None:
     """Hand-built text with stray quotes, blank lines and mixed line ends: the paths agree."""
-    assume(not known_divergence(data))
     try:
         paths = read_both(con, _write(tmp_path, data))
     except ReadProblem:
@@ -243,13 +222,12 @@ def test_spaces_around_quotes_are_read_fast_and_trimmed(con: duckdb.DuckDBPyConn
     (b'a\n  ""\n', None),
     (b'a,b\n1,"x" "y"\n', ("1", "1", 'x "y"')),
 ], ids=["two-spaces-before-quote", "two-spaces-quoted-separator", "two-spaces-empty-quotes", "second-quoted-part"])
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="DuckDB's reader and the csv module (skipinitialspace) split these "
-                   "differently, and the row count still matches, so the fast path keeps DuckDB's cells")
-def test_known_divergences(con: duckdb.DuckDBPyConnection, tmp_path: Path, data: bytes,
+def test_spacing_duckdb_reads_differently_takes_the_exact_path(con: duckdb.DuckDBPyConnection, tmp_path: Path, data: bytes,
                            cells: tuple[str, ...] | None) -> None:
+    """Two spaces before a quote, or a second quoted part: DuckDB would keep quote marks as text."""
     paths = read_both(con, _write(tmp_path, data))
+    assert not paths.fast_taken
     assert paths.exact == ([(2, *cells)] if cells else [])
-    assert_agree(paths)
 
 
 def test_doubled_and_stray_quotes(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
@@ -258,16 +236,15 @@ def test_doubled_and_stray_quotes(con: duckdb.DuckDBPyConnection, tmp_path: Path
     assert paths.exact == [(2, 'say "hi"', 'say "hi"', 'a"b'), (3, 'x"y', "", 'x"y')]
 
 
-def test_quoted_line_break_keeps_later_rows_on_their_lines(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    """DuckDB counts one row for two lines, so the csv module numbers the rows by physical line."""
+def test_quoted_line_break_keeps_rows_numbered_as_a_spreadsheet_shows(con: duckdb.DuckDBPyConnection,
+                                                                       tmp_path: Path) -> None:
+    """A cell with a line break is one row in Excel/WPS: the rows are 2, 3, 4, not 3, 4, 5."""
     paths = read_both(con, _write(tmp_path, b'a,b\n"x\ny",1\n2,3\n4,5\n'))
     assert not paths.fast_taken
-    assert [r[0] for r in paths.exact or []][1:] == [4, 5]
+    assert [r[0] for r in paths.exact or []] == [2, 3, 4]
     assert [r[2:] for r in paths.exact or []] == [("x\ny", "1"), ("2", "3"), ("4", "5")]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="exact path numbers a record by its last line (reader.line_num): "
-                   "a two-line cell on line 2 is reported as row 3, a row neither a text editor nor Excel shows")
 def test_quoted_line_break_record_is_numbered_by_its_first_line(con: duckdb.DuckDBPyConnection,
                                                                   tmp_path: Path) -> None:
     paths = read_both(con, _write(tmp_path, b'a,b\n"x\ny",1\n2,3\n'))
@@ -275,13 +252,11 @@ def test_quoted_line_break_record_is_numbered_by_its_first_line(con: duckdb.Duck
 
 
 @pytest.mark.parametrize("header", [b'"a\nA",b', b'title\n"a\nA",b'], ids=["in-header", "above-header"])
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="header_index counts csv records (head()), the readers skip that many "
-                   "physical lines: a line break inside a quoted header or title cell turns the header into data")
 def test_quoted_line_break_in_header_keeps_header_out_of_data(con: duckdb.DuckDBPyConnection, tmp_path: Path,
                                                               header: bytes) -> None:
     path = _write(tmp_path, header + b"\n1,2\n3,4\n")
     source = CsvSource(path)
-    index = next(i for i, r in enumerate(source.head()) if r and r[0] == "aA")
+    index = next(i for i, r in enumerate(source.head()) if r and r[0] == "a\nA")
     source.close()
     paths = read_both(con, path, index, {0: "a", 1: "b"})
     assert [r[2:] for r in paths.exact or []] == [("1", "2"), ("3", "4")]
@@ -306,10 +281,17 @@ def test_line_ends_and_trailing_newlines(con: duckdb.DuckDBPyConnection, tmp_pat
 
 
 def test_lone_carriage_return_takes_the_exact_path(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    """The csv module counts a lone CR as a line end (DuckDB does not): the row after it is on line 4."""
+    """A lone CR is the csv module's business; inside a quoted cell it adds no row."""
     paths = read_both(con, _write(tmp_path, b'a,b\n"x\ry",1\n2,3\n'))
     assert not paths.fast_taken
-    assert paths.exact == [(3, "x\ry", "x\ry", "1"), (4, "2", "2", "3")]
+    assert paths.exact == [(2, "x\ry", "x\ry", "1"), (3, "2", "2", "3")]
+
+
+def test_old_mac_line_ends_are_read(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A file whose lines end in CR alone (old Mac exports) reads like any other."""
+    paths = read_both(con, _write(tmp_path, b"a,b\r1,2\r3,4\r"))
+    assert not paths.fast_taken
+    assert paths.exact == [(2, "1", "1", "2"), (3, "3", "3", "4")]
 
 
 def test_short_and_long_rows(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
@@ -406,7 +388,6 @@ def test_spaces_around_quotes_load_like_the_clean_file(tmp_path: Path) -> None:
     assert _stored(tmp_path, SPACED, "spaced") == clean
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="two spaces before a quoted cell: the fast path stores the quote marks")
 def test_two_spaces_before_a_quote_load_like_the_clean_file(tmp_path: Path) -> None:
     spaced = list(CLEAN)
     spaced[2] = spaced[2].replace("城关镇", '  "城关镇"')
@@ -414,12 +395,9 @@ def test_two_spaces_before_a_quote_load_like_the_clean_file(tmp_path: Path) -> N
 
 
 def test_quoted_line_break_loads_the_clean_values_on_their_lines(tmp_path: Path) -> None:
-    """The split name loads as the clean name; the rows below keep their physical line numbers."""
+    """The split name loads as the clean name, and every row keeps the number a spreadsheet shows."""
     clean, got = _stored(tmp_path, CLEAN, "clean"), _stored(tmp_path, BROKEN, "broken")
-    assert [r[1:] for r in got] == [r[1:] for r in clean]
-    assert got[0][0] == clean[0][0] == 2
-    # (the split row itself is numbered by its last line: see the xfail test above)
-    assert [r[0] for r in got[2:]] == [r[0] + 1 for r in clean[2:]]  # one more physical line above them
+    assert got == clean
 
 
 @pytest.mark.parametrize(("lines", "fast"), [(CLEAN, True), (SPACED, True), (BROKEN, False)],

@@ -124,3 +124,21 @@ def test_legacy_ids_are_converted_and_said_so(catalogue_db: Path, tmp_path: Path
     out = ingest(catalogue_db, f)
     assert out.status == "loaded"
     assert [(w.code, w.value) for w in out.report.warnings] == [("legacy-id-converted", "1")]
+
+
+def test_header_cell_with_a_line_break_and_a_multiline_cell_keep_spreadsheet_rows(catalogue_db: Path,
+                                                                                   tmp_path: Path) -> None:
+    """Alt+Enter in Excel: a header cell "金额\\n(元)" is still the header, and a name cell split over two
+    lines is one row, so the rows below keep the numbers the clerk sees in Excel or WPS."""
+    head = HEAD.replace("金额", '"金额\n(元)"')
+    lines = [head, row(1), row(2).replace("张2", '"张\n2"'), row(3, amount="x")]
+    upload = tmp_path / "alt_enter.csv"
+    upload.write_text("\n".join(lines) + "\n", "utf-8")
+    outcome = ingest(catalogue_db, upload)
+    assert [(i.row, i.column, i.code) for i in outcome.report.errors] == [(4, "amount", "bad-number")]
+    upload.write_text("\n".join(lines[:3]) + "\n", "utf-8")
+    outcome = ingest(catalogue_db, upload)
+    assert outcome.status == "loaded"
+    with db.reading(catalogue_db) as con:
+        stored = con.execute("select row_no, name from payment_rows order by row_no").fetchall()
+    assert stored == [(2, "张1"), (3, "张2")]
