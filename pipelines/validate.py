@@ -302,8 +302,9 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
         "coalesce(_id_hash_text, chr(0))" if c == "id_hash" else f'coalesce(cast("{c}" as varchar), chr(0))'
         for c in stored)
     order = "id_hash, row_no" if has_id else "row_no"
-    con.execute(f"create or replace temp table staged as select *, md5_number({fingerprint}) as row_hash "
-                f"from ({source}) order by {order}")
+    drop = " exclude (_id_hash_text)" if has_id else ""  # its 39 characters a row would only weigh on the sort
+    con.execute(f"create or replace temp table staged as select *{drop} from ("
+                f"select *, md5_number({fingerprint}) as row_hash from ({source})) order by {order}")
     con.execute("drop table norm")
 
 
