@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from funds import keys, redaction, settings, snapshots
+from funds import keys, readers, redaction, settings, snapshots
 from funds.errors import FundsError, NotInitialised
 
 redaction.install()  # everything that touches the database logs through redacted records
@@ -201,21 +201,25 @@ def writing(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextmanager
 def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection for queries, closed afterwards.
+    """A read-only cursor for queries, closed afterwards.
 
-    It opens the newest published snapshot, so it never waits for an ingest and sees either
-    all of a load or none of it; without any snapshot (a database from before snapshots,
-    not yet written to) it opens the main file read-only.
+    It reads the newest published snapshot, so it never waits for an ingest and sees either
+    all of a load or none of it. The snapshot's connection is opened once and shared by this
+    process's readers (funds/readers.py); without any snapshot (a database from before
+    snapshots, not yet written to) it opens the main file read-only for this call only.
     """
     if not path.exists():
         connect(path, read_only=True)  # raises NotInitialised with what to do
     recover(path) or _first_snapshot(path)
-    with snapshots.pinned(path) as snap:
-        con = connect(snap or path, read_only=True)
-        try:
-            yield con
-        finally:
-            con.close()
+    with readers.cursor(path) as cur:
+        if cur is not None:
+            yield cur
+            return
+    con = connect(path, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def fetch_dicts(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:

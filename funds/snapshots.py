@@ -5,8 +5,9 @@ DuckDB lets one process write a file or many processes read it, never both. The 
 immutable copy under `<db>.snapshots/`: checkpoint, copy the file while still holding the
 write connection (no other writer can exist), check the copy, then switch the `CURRENT`
 pointer with write-temp + os.replace. Readers open the snapshot `CURRENT` names, holding a
-shared flock on its `.readers` side file; the publisher deletes an old snapshot only when
-it can take that lock exclusively, i.e. when no reader uses it.
+shared flock on its `.readers` side file (funds/readers.py keeps one connection per process
+open while it is current); the publisher, or the last reader to let go, deletes an old
+snapshot only when it can take that lock exclusively, i.e. when no reader uses it.
 
 A `DIRTY` marker (holding the writer's pid and start time) is written before a load starts
 and removed after its snapshot is published. If the writer dies in between, the next
@@ -170,35 +171,58 @@ def clean(db: Path) -> list[str]:
         if path.name.startswith(".tmp-"):
             path.unlink(missing_ok=True)  # left by a publisher that died; only one writer exists
             continue
-        if not _SNAP.match(path.name) or path == keep:
-            continue
-        try:
-            fd = os.open(_readers(path), os.O_RDONLY)
-        except FileNotFoundError:
-            path.unlink(missing_ok=True)
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue  # a reader still has it open; the next publish will try again
-        path.unlink(missing_ok=True)
-        _readers(path).unlink(missing_ok=True)
-        os.close(fd)
-        removed.append(path.name)
+        if _SNAP.match(path.name) and path != keep and _remove_unused(path):
+            removed.append(path.name)
     return removed
+
+
+def discard(db: Path, snap: Path) -> bool:
+    """Delete one snapshot a reader has just let go of, if it is not current and nobody else holds it."""
+    return snap != current(db) and _remove_unused(snap)
+
+
+def _remove_unused(snap: Path) -> bool:
+    """Delete a snapshot and its `.readers` file when no reader holds it (True if deleted).
+
+    Safe against a reader that read CURRENT before it changed: `pinned` checks, once it holds
+    the lock, that the snapshot still exists, and reads CURRENT again if not.
+    """
+    try:
+        fd = os.open(_readers(snap), os.O_RDONLY)
+    except FileNotFoundError:
+        snap.unlink(missing_ok=True)
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False  # a reader still has it open; the next publish will try again
+    snap.unlink(missing_ok=True)
+    _readers(snap).unlink(missing_ok=True)
+    os.close(fd)
+    return True
 
 
 # ---------------------------------------------------------------- reading
 
-@contextmanager
-def pinned(db: Path, attempts: int = 50) -> Iterator[Path | None]:
-    """The current snapshot, held so that no publisher deletes it while in use (None: no snapshot)."""
+def stamp(db: Path) -> tuple[int, int, int] | None:
+    """A cheap token that changes whenever CURRENT is rewritten (one stat), or None when there is none."""
+    try:
+        st = os.stat(folder(db) / POINTER)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)  # os.replace gives every publish a new inode
+
+
+def pin(db: Path, attempts: int = 50) -> tuple[Path, int] | None:
+    """The current snapshot and an open descriptor holding its shared reader lock (None: no snapshot).
+
+    No publisher deletes the snapshot until the caller closes the descriptor (`unpin`).
+    """
     for _ in range(attempts):
         snap = current(db)
         if snap is None:
-            yield None
-            return
+            return None
         try:
             fd = os.open(_readers(snap), os.O_RDONLY)
         except FileNotFoundError:
@@ -206,10 +230,29 @@ def pinned(db: Path, attempts: int = 50) -> Iterator[Path | None]:
             continue  # cleaned between reading CURRENT and opening: read CURRENT again
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
-            if not snap.exists():
-                continue
-            yield snap
-            return
-        finally:
+        except BaseException:
             os.close(fd)
+            raise
+        if snap.exists():
+            return snap, fd
+        os.close(fd)
     raise RuntimeError(f"no stable snapshot of {db} after {attempts} attempts")
+
+
+def unpin(fd: int) -> None:
+    """Let go of a snapshot held by `pin`: publishers may delete it once it is not current."""
+    os.close(fd)
+
+
+@contextmanager
+def pinned(db: Path, attempts: int = 50) -> Iterator[Path | None]:
+    """The current snapshot, held so that no publisher deletes it while in use (None: no snapshot)."""
+    held = pin(db, attempts)
+    if held is None:
+        yield None
+        return
+    snap, fd = held
+    try:
+        yield snap
+    finally:
+        unpin(fd)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,16 @@ def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db.initialise(path)
     monkeypatch.setenv("FUNDS_DB", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_readers() -> Iterator[None]:
+    """Each test starts as a fresh process would: no snapshot connections left open by the last one."""
+    from funds import readers
+
+    readers.clear()
+    yield
+    readers.clear()
 
 
 @pytest.fixture(autouse=True)

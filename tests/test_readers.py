@@ -1,0 +1,85 @@
+"""Readers share one connection per published snapshot: always the newest data, old files let go of."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from funds import db, snapshots
+
+
+def _note(path: Path, attempt: int) -> None:
+    """A committed change readers must see (an ingest attempt in the log), published as a writer does."""
+    with db.writing(path) as con:
+        con.execute("insert into ingest_log (attempt_id, attempted_at, kind, file_name, sha256, user_name, status, "
+                    "rows, errors) values ($a, now()::timestamp, 'funds', 'x.csv', 'ab', 'u', 'rejected', 0, 1)",
+                    {"a": attempt})
+
+
+def _attempts(path: Path) -> int:
+    with db.reading(path) as con:
+        return int(con.execute("select count(*) from ingest_log").fetchall()[0][0])
+
+
+def _snapshot_files(path: Path) -> list[str]:
+    return sorted(p.name for p in snapshots.folder(path).glob("snap-*.duckdb"))
+
+
+def test_each_read_sees_the_last_publish_and_old_snapshots_are_deleted(fresh_db: Path) -> None:
+    """A reader after a write sees it at once; the snapshot it moved on from does not stay on disk."""
+    assert _attempts(fresh_db) == 0
+    for n in range(1, 4):
+        _note(fresh_db, n)
+        assert _attempts(fresh_db) == n
+        assert _snapshot_files(fresh_db) == [snapshots.current(fresh_db).name]  # type: ignore[union-attr]
+
+
+def test_a_query_in_progress_keeps_its_snapshot_until_it_ends(fresh_db: Path) -> None:
+    """A reader opened before a publish goes on reading the old state; its file goes when it ends."""
+    with db.reading(fresh_db) as old:
+        old_snap = db.path_of(old)
+        _note(fresh_db, 1)
+        assert _attempts(fresh_db) == 1  # a new reader sees the change
+        assert old.execute("select count(*) from ingest_log").fetchall() == [(0,)]  # the old one does not
+        assert old_snap.exists()
+    assert not old_snap.exists()
+    assert _attempts(fresh_db) == 1
+
+
+def test_concurrent_threads_read_while_a_writer_publishes(fresh_db: Path) -> None:
+    """Sessions in threads (as Streamlit runs them) all answer, each with a state that was published."""
+    errors: list[str] = []
+    seen: set[int] = set()
+    stop = threading.Event()
+
+    def session() -> None:
+        while not stop.is_set():
+            try:
+                n = _attempts(fresh_db)
+                seen.add(n)
+            except Exception as exc:  # noqa: BLE001 - collected and reported by the assertion below
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=session) for _ in range(6)]
+    for t in threads:
+        t.start()
+    try:
+        for n in range(1, 6):
+            _note(fresh_db, n)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+    assert errors == []
+    assert seen <= set(range(6)) and len(seen) >= 2  # only published states, and the readers saw them change
+    assert _attempts(fresh_db) == 5
+    assert _snapshot_files(fresh_db) == [snapshots.current(fresh_db).name]  # type: ignore[union-attr]
+
+
+def test_a_database_copied_in_without_snapshots_is_read(demo_db: Path, tmp_path: Path) -> None:
+    """A database file with no snapshot folder (copied in, or from before snapshots) still answers."""
+    from conftest import copy_db
+
+    path = copy_db(demo_db, tmp_path / "copied.duckdb")
+    with db.reading(path) as con:
+        assert con.execute("select count(*) from payments").fetchall()[0][0] > 0
