@@ -227,3 +227,19 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any
     cur = con.execute(query_text(name), params or {})
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def fetch_cached(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, Any]]:
+    """A named query without parameters, run once per published snapshot (which never changes).
+
+    For small facts every lookup needs (live batches, the fund catalogue): planning even a tiny
+    query costs about a millisecond. Callers must not change the rows. On a connection that is
+    not a shared snapshot reader (the main file, a test's own) it simply runs the query.
+    """
+    memo = readers.memo(con)
+    if memo is None:
+        return fetch_dicts(con, name)
+    if name not in memo:
+        memo[name] = fetch_dicts(con, name)  # two threads may both run it first: same rows, harmless
+    rows: list[dict[str, Any]] = memo[name]
+    return rows

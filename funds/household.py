@@ -26,24 +26,35 @@ def lookup(con: duckdb.DuckDBPyConnection, key: bytes, id_text: str, name: str,
     problem = idnumber.problem(id_text or "")
     if problem or not (name or "").strip():
         return empty(problem or None)
-    id_hash = keys.id_hash(key, idnumber.normalise(id_text))
-    rows = db.fetch_dicts(con, "lookup_household", {
-        "id_hash": id_hash, "name": names.normalise(name), "today": today or dt.date.today()})
-    if not rows:
+    return lookup_hash(con, keys.id_hash(key, idnumber.normalise(id_text)), names.normalise(name), today)
+
+
+def lookup_hash(con: duckdb.DuckDBPyConnection, id_hash: int, name: str,
+                today: dt.date | None = None) -> dict[str, Any]:
+    """The answer for a keyed ID hash and a normalised name: `lookup` once the ID number is checked."""
+    live = {b["batch_id"] for b in db.fetch_cached(con, "list_live_batches")}
+    rows = [r for r in db.fetch_dicts(con, "lookup_household", {"id_hash": id_hash, "name": name})
+            if r["batch_id"] in live]
+    if not any(r["name_matches"] for r in rows):
         return empty()
+    today = today or dt.date.today()
+    catalogue = {(f["year"], f["fund_code"]): f for f in db.fetch_cached(con, "list_fund_names")}
+    rows.sort(key=lambda r: (r["year"], r["approved_date"], r["fund_code"], r["batch_id"], r["row_no"]))
     payments = []
     per_year: dict[int, Decimal] = {}
     total = Decimal("0.00")
     for r in rows:
+        fund = catalogue.get((r["year"], r["fund_code"]))
         total += r["amount"]
         per_year[r["year"]] = per_year.get(r["year"], Decimal("0.00")) + r["amount"]
+        paid = r["paid_date"]
         payments.append({
-            "fund_code": r["fund_code"], "fund_name": r["fund_name"], "category": r["category"],
-            "year": r["year"], "amount_yuan": money.to_str(r["amount"]),
-            "approved_date": r["approved_date"].isoformat(),
-            "paid_date": r["paid_date"].isoformat() if r["paid_date"] else None,
-            "lag_days": r["lag_days"], "waiting_days": r["waiting_days"],
-            "status": "paid" if r["paid_date"] else "unpaid",
+            "fund_code": r["fund_code"], "fund_name": fund["fund_name"] if fund else r["fund_code"],
+            "category": fund["category"] if fund else None, "year": r["year"], "amount_yuan": money.to_str(r["amount"]),
+            "approved_date": r["approved_date"].isoformat(), "paid_date": paid.isoformat() if paid else None,
+            "lag_days": (paid - r["approved_date"]).days if paid else None,  # calendar days
+            "waiting_days": None if paid else (today - r["approved_date"]).days,
+            "status": "paid" if paid else "unpaid",
             "township": r["township"], "village": r["village"],
         })
     return {

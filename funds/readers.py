@@ -18,8 +18,9 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -37,12 +38,14 @@ class _Reader:
     fd: int  # holds the shared lock on the snapshot's .readers file
     users: int = 0
     retired: bool = False
+    memo: dict[str, Any] = field(default_factory=dict)  # facts of this snapshot (it never changes)
 
 
 _lock = threading.Lock()  # guards _open and every reader's users/retired
 _opening = threading.Lock()  # one open at a time: threads that see a new snapshot together share one connection
 _open: dict[Path, _Reader] = {}
 _inherited: list[duckdb.DuckDBPyConnection] = []
+_lent: dict[int, _Reader] = {}  # id(cursor) -> its reader, while the cursor is out (dict updates are atomic)
 
 
 @contextmanager
@@ -54,12 +57,20 @@ def cursor(db: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
         return
     try:
         cur = reader.con.cursor()
+        _lent[id(cur)] = reader
         try:
             yield cur
         finally:
+            del _lent[id(cur)]
             cur.close()
     finally:
         _release(reader)
+
+
+def memo(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """A dict that lives as long as the snapshot `con` reads stays open (None: `con` is not from `cursor`)."""
+    reader = _lent.get(id(con))
+    return None if reader is None else reader.memo
 
 
 def clear() -> None:
@@ -151,6 +162,7 @@ def _forget_after_fork() -> None:
         os.close(reader.fd)
         _inherited.append(reader.con)  # kept, never closed: its threads and state belong to the parent
     _open.clear()
+    _lent.clear()
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
