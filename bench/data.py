@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow.csv as pacsv
 
-from funds import db
+from funds import db, snapshots
 from pipelines import demo
 
 ROWS_PER_HOUSEHOLD = 3.8  # what pipelines/demo.py produces on average
@@ -82,8 +84,8 @@ def xlsx_from_csv(src: Path, dst: Path, rows: int) -> Path:
 def synthetic_payments(path: Path, rows: int, batch_rows: int = 1_000_000, sorted_by: str = "batch") -> Path:
     """A database of `rows` synthetic payment rows built in SQL (no ingest): the shape of payment_rows.
 
-    sorted_by: "batch" (each batch of `batch_rows` sorted by id_hash, as ingest leaves it),
-    "global" (the whole table sorted by id_hash, as after `optimize`), or "none" (random order).
+    sorted_by: "batch" (each batch of `batch_rows` sorted by id_hash, as ingest leaves it) or
+    "none" (random order); `optimized` makes the third layout with the real command.
     People: rows / 3.8 of them; id_hash is a 128-bit hash of the person number.
     """
     if path.exists():
@@ -99,7 +101,7 @@ def synthetic_payments(path: Path, rows: int, batch_rows: int = 1_000_000, sorte
         from range(1, 17) t(i), range(2007, 2017) s(y)""")
     con.execute("""insert into batches select b, 'payments', 'p' || b || '.csv', md5(b::varchar), 'bench',
                    now()::timestamp, 0, 0, 'loaded', null, null from range(1, $n + 2) t(b)""", {"n": batches})
-    order = {"batch": "batch_id, id_hash", "global": "id_hash", "none": "hash(row_no, batch_id)"}[sorted_by]
+    order = {"batch": "batch_id, id_hash", "none": "hash(row_no, batch_id)"}[sorted_by]
     for b in range(batches):
         lo, hi = b * batch_rows, min(rows, (b + 1) * batch_rows)
         con.execute(f"""
@@ -132,3 +134,39 @@ def synthetic_payments(path: Path, rows: int, batch_rows: int = 1_000_000, sorte
     con.close()
     tmp.rename(path)
     return path
+
+
+def published(path: Path) -> Path:
+    """Give a bench table a published snapshot, so lookups read it through `db.reading` as the kiosk does.
+
+    The tables are built once and never written again, so the snapshot is a hard link to the
+    file (no copy: at 100M rows a copy would cost gigabytes), published the way
+    funds/snapshots.py does it: the file, its `.readers` lock file, then CURRENT.
+    """
+    if snapshots.current(path) is not None:
+        return path
+    where = snapshots.folder(path)
+    where.mkdir(exist_ok=True)
+    snap = where / "snap-000001.duckdb"
+    snap.unlink(missing_ok=True)
+    snap.with_name(snap.name + ".readers").touch()
+    snap.hardlink_to(path)
+    (where / snapshots.POINTER).write_text(snap.name + "\n", "utf-8")
+    return path
+
+
+def optimized(src: Path, dst: Path) -> tuple[Path, dict[str, Any]]:
+    """A copy of the as-loaded table compacted by `funds optimize` (funds/compaction.py); (path, its figures).
+
+    The figures of the first run are kept beside the copy, since later runs reuse it.
+    """
+    from funds import compaction
+
+    figures = dst.with_name(dst.name + ".optimize.json")
+    if dst.exists() and figures.exists():
+        return dst, json.loads(figures.read_text("utf-8"))
+    shutil.rmtree(snapshots.folder(dst), ignore_errors=True)
+    shutil.copyfile(src, dst)
+    result = compaction.optimize(dst)
+    figures.write_text(json.dumps(result), "utf-8")
+    return dst, result
