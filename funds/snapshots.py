@@ -184,7 +184,7 @@ def discard(db: Path, snap: Path) -> bool:
 def _remove_unused(snap: Path) -> bool:
     """Delete a snapshot and its `.readers` file when no reader holds it (True if deleted).
 
-    Safe against a reader that read CURRENT before it changed: `pinned` checks, once it holds
+    Safe against a reader that read CURRENT before it changed: `pin` checks, once it holds
     the lock, that the snapshot still exists, and reads CURRENT again if not.
     """
     try:
