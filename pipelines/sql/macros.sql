@@ -21,13 +21,15 @@ create or replace temp macro num_text(s) as regexp_replace(s, '[,，\s]|元$|^[�
 create or replace temp macro dec_value(s) as try_cast(num_text(s) as decimal(38,10));
 create or replace temp macro scaled(s, unit) as dec_value(s) * cast(unit as decimal(38,0));
 
-create or replace temp macro money_value(s, unit) as
-    case when scaled(s, unit) = round(scaled(s, unit), 2) and abs(scaled(s, unit)) < 1e16
-         then cast(scaled(s, unit) as decimal(18,2)) end;
-create or replace temp macro money_problem(s, unit) as
+-- x: scaled(s, unit), computed once by the caller
+create or replace temp macro money_value_x(x) as
+    case when x = round(x, 2) and abs(x) < 1e16 then cast(x as decimal(18,2)) end;
+create or replace temp macro money_problem_x(s, x) as
     case when s is null then null
-         when dec_value(s) is null or abs(scaled(s, unit)) >= 1e16 then 'bad-number'
-         when scaled(s, unit) <> round(scaled(s, unit), 2) then 'bad-precision' end;
+         when x is null or abs(x) >= 1e16 then 'bad-number'
+         when x <> round(x, 2) then 'bad-precision' end;
+create or replace temp macro money_value(s, unit) as money_value_x(scaled(s, unit));
+create or replace temp macro money_problem(s, unit) as money_problem_x(s, scaled(s, unit));
 
 create or replace temp macro decimal_value(s, unit) as
     case when abs(scaled(s, unit)) < 1e14 then cast(scaled(s, unit) as decimal(18,4)) end;
@@ -43,26 +45,29 @@ create or replace temp macro year_problem(s) as case when s is not null and int_
 -- accepted: date cells (as ISO text), 2007-03-05, 2007/3/5, 2007.03.05, 2007年3月5日,
 -- 20070305, Excel serial numbers; d/m/y forms only where day and month cannot be swapped.
 create or replace temp macro date_text(s) as regexp_replace(s, '(T|\s+)\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$', '');
-create or replace temp macro dmy_parts(s) as regexp_extract(date_text(s), '^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$', ['a', 'b', 'y']);
-create or replace temp macro date_raw(s) as
+create or replace temp macro dmy_parts_t(dt) as regexp_extract(dt, '^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$', ['a', 'b', 'y']);
+-- dt: date_text(s), dp: dmy_parts_t(dt), both computed once by the caller
+create or replace temp macro date_raw_t(dt, dp) as
     case
-        when regexp_full_match(date_text(s), '\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?') then
-            try_strptime(regexp_replace(date_text(s), '^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$', '\1-\2-\3'), '%Y-%m-%d')::date
-        when regexp_full_match(date_text(s), '\d{8}') then try_strptime(date_text(s), '%Y%m%d')::date
-        when regexp_full_match(date_text(s), '\d{5}(\.\d+)?') then
-            date '1899-12-30' + cast(floor(cast(date_text(s) as double)) as integer)
-        when dmy_parts(s).a <> '' and try_cast(dmy_parts(s).a as integer) > 12 and try_cast(dmy_parts(s).b as integer) <= 12 then
-            try_strptime(dmy_parts(s).y || '-' || dmy_parts(s).b || '-' || dmy_parts(s).a, '%Y-%m-%d')::date
-        when dmy_parts(s).a <> '' and try_cast(dmy_parts(s).b as integer) > 12 and try_cast(dmy_parts(s).a as integer) <= 12 then
-            try_strptime(dmy_parts(s).y || '-' || dmy_parts(s).a || '-' || dmy_parts(s).b, '%Y-%m-%d')::date
+        when regexp_full_match(dt, '\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?') then
+            try_strptime(regexp_replace(dt, '^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$', '\1-\2-\3'), '%Y-%m-%d')::date
+        when regexp_full_match(dt, '\d{8}') then try_strptime(dt, '%Y%m%d')::date
+        when regexp_full_match(dt, '\d{5}(\.\d+)?') then
+            date '1899-12-30' + cast(floor(cast(dt as double)) as integer)
+        when dp.a <> '' and try_cast(dp.a as integer) > 12 and try_cast(dp.b as integer) <= 12 then
+            try_strptime(dp.y || '-' || dp.b || '-' || dp.a, '%Y-%m-%d')::date
+        when dp.a <> '' and try_cast(dp.b as integer) > 12 and try_cast(dp.a as integer) <= 12 then
+            try_strptime(dp.y || '-' || dp.a || '-' || dp.b, '%Y-%m-%d')::date
     end;
-create or replace temp macro date_value(s) as
-    case when year(date_raw(s)) between 1990 and 2100 then date_raw(s) end;
-create or replace temp macro date_problem(s) as
+create or replace temp macro date_value_r(r) as case when year(r) between 1990 and 2100 then r end;
+create or replace temp macro date_problem_t(s, dp, v) as
     case when s is null then null
-         when dmy_parts(s).a <> '' and try_cast(dmy_parts(s).a as integer) <= 12 and try_cast(dmy_parts(s).b as integer) <= 12
-             then 'ambiguous-date'
-         when date_value(s) is null then 'bad-date' end;
+         when dp.a <> '' and try_cast(dp.a as integer) <= 12 and try_cast(dp.b as integer) <= 12 then 'ambiguous-date'
+         when v is null then 'bad-date' end;
+create or replace temp macro dmy_parts(s) as dmy_parts_t(date_text(s));
+create or replace temp macro date_raw(s) as date_raw_t(date_text(s), dmy_parts(s));
+create or replace temp macro date_value(s) as date_value_r(date_raw(s));
+create or replace temp macro date_problem(s) as date_problem_t(s, dmy_parts(s), date_value(s));
 
 -- resident ID numbers (GB 11643): the Python twin is funds/idnumber.py ---------------------
 create or replace temp macro id_text(s) as ltrim(upper(replace(s, ' ', '')), '''`');  -- a leading ' forced text in Excel
