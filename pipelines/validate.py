@@ -7,8 +7,9 @@ they will be stored: ID numbers already replaced by their keyed hash and masked 
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -85,15 +86,27 @@ def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, 
         return
     parse_problems = _parse_problems(con, kind, present, report)
     drop_raw(con)  # the raw cells were needed only to show problem values
-    _check_model(con, kind, report, parse_problems)
-    if kind.year_from and "year" not in present:
-        report.add(Issue("year-from-date"))
     legacy = con.execute(
         f'select count(*) from norm where {BODY} and "id_number__legacy"'
     ).fetchall()[0][0] if "id_number" in present else 0
+    model = _ModelCheck(kind, parse_problems)
+    if report.rows <= OVERLAP_ROWS:
+        # pandera (Python, holding the GIL) runs on a worker thread while DuckDB (which releases
+        # it) builds `staged` on both cores; the frames are taken from `norm` first
+        model.start(list(_batches(con, kind)))
+        try:
+            _stage(con, kind)
+        finally:
+            model.join()
+    else:  # a long upload: chunk by chunk, so memory stays flat
+        model.run(_batches(con, kind))
+        _stage(con, kind)
+    for issue in model.issues:
+        report.add(issue)
+    if kind.year_from and "year" not in present:
+        report.add(Issue("year-from-date"))
     if legacy:
         report.add(Issue("legacy-id-converted", value=str(legacy)))
-    _stage(con, kind)
     _check_funds(con, kind, report)
     _check_duplicates(con, kind, report, replacing)
     _check_amounts(con, kind, report)
@@ -148,11 +161,8 @@ _PANDAS_TYPES = {pa_arrow.string(): pd.StringDtype(), pa_arrow.large_string(): p
                  pa_arrow.int64(): pd.Int64Dtype()}
 
 
-def _frames(con: duckdb.DuckDBPyConnection, kind: Kind) -> Iterator[pd.DataFrame]:
-    """The body as the pandera model sees it, in chunks: money in fen, decimals in 1/10000, index = spreadsheet row.
-
-    Rows travel as Arrow (no Python object per cell): strings become Arrow-backed pandas strings.
-    """
+def _batches(con: duckdb.DuckDBPyConnection, kind: Kind) -> Iterator[pa_arrow.RecordBatch]:
+    """The body as the pandera model sees it, in Arrow chunks: money in fen, decimals in 1/10000."""
     cols = []
     for c in kind.columns:
         q = f'"{c.name}"'
@@ -169,35 +179,68 @@ def _frames(con: duckdb.DuckDBPyConnection, kind: Kind) -> Iterator[pd.DataFrame
     if kind.year_from:  # a missing year is the approval year
         cols = [f'cast(coalesce("year", year("{kind.year_from}")) as bigint) as "year"' if x.startswith('cast("year"')
                 else x for x in cols]
-    reader = con.sql(f"select _row, {', '.join(cols)} from norm where {BODY}").to_arrow_reader(MODEL_CHUNK)
-    for batch in reader:
-        df = batch.to_pandas(types_mapper=_PANDAS_TYPES.get)
-        yield df.set_index("_row")  # the one place a frame index becomes a spreadsheet row number
+    yield from con.sql(f"select _row, {', '.join(cols)} from norm where {BODY}").to_arrow_reader(MODEL_CHUNK)
 
 
-def _check_model(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report, already: set[tuple[int, str]]) -> None:
-    model = MODELS[kind.name]
-    reported: set[tuple[int, str, str]] = set()
-    for df in _frames(con, kind):
-        try:
-            model.validate(df, lazy=True)
-            continue
-        except pa.errors.SchemaErrors as exc:
-            failures = exc.failure_cases
-        found = []
-        for rec in failures.itertuples(index=False):
-            check_name = str(rec.check)
-            code = "missing-value" if check_name == "not_nullable" else check_name.split(":")[0]
-            column = CHECK_COLUMN.get(code, rec.column) if rec.schema_context == "DataFrameSchema" else rec.column
-            if code not in ("missing-value",) and ":" not in check_name:
-                continue  # dtype and other structural failures are folded into the parse problems
-            row = int(rec.index) if pd.notna(rec.index) else None
-            if row is None or (row, column) in already or (row, column, code) in reported:
-                continue  # a value that failed to parse also fails the model: report it once
-            reported.add((row, column, code))
-            found.append((row, column, code))
-        for row, column, code in sorted(found):
-            report.add(_model_issue(df, kind, code, row, column))
+def _frame(batch: pa_arrow.RecordBatch) -> pd.DataFrame:
+    """One chunk as pandas (Arrow-backed strings: no Python object per cell)."""
+    df = batch.to_pandas(types_mapper=_PANDAS_TYPES.get)
+    return df.set_index("_row")  # the one place a frame index becomes a spreadsheet row number
+
+
+OVERLAP_ROWS = 2_000_000  # up to here the model's frames (~150 MB a million rows) are held at once
+
+
+class _ModelCheck:
+    """The pandera model over the body's frames, collecting issues (on a worker thread or inline)."""
+
+    def __init__(self, kind: Kind, already: set[tuple[int, str]]) -> None:
+        self.kind, self.already = kind, already
+        self.issues: list[Issue] = []
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self, batches: list[pa_arrow.RecordBatch]) -> None:
+        """Check these chunks on a worker thread; join() waits for it."""
+        def work() -> None:
+            try:
+                self.run(batches)
+            except BaseException as exc:  # re-raised on the caller's thread by join()
+                self._error = exc
+        self._thread = threading.Thread(target=work, name="funds-model-check", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        """Wait for the worker thread; its exception, if any, is raised here."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def run(self, batches: Iterable[pa_arrow.RecordBatch]) -> None:
+        """Validate each chunk with the kind's model and note what fails, in row order per chunk."""
+        model = MODELS[self.kind.name]
+        reported: set[tuple[int, str, str]] = set()
+        for batch in batches:
+            df = _frame(batch)
+            try:
+                model.validate(df, lazy=True)
+                continue
+            except pa.errors.SchemaErrors as exc:
+                failures = exc.failure_cases
+            found = []
+            for rec in failures.itertuples(index=False):
+                check_name = str(rec.check)
+                code = "missing-value" if check_name == "not_nullable" else check_name.split(":")[0]
+                column = CHECK_COLUMN.get(code, rec.column) if rec.schema_context == "DataFrameSchema" else rec.column
+                if code not in ("missing-value",) and ":" not in check_name:
+                    continue  # dtype and other structural failures are folded into the parse problems
+                row = int(rec.index) if pd.notna(rec.index) else None
+                if row is None or (row, column) in self.already or (row, column, code) in reported:
+                    continue  # a value that failed to parse also fails the model: report it once
+                reported.add((row, column, code))
+                found.append((row, column, code))
+            self.issues += [_model_issue(df, self.kind, code, row, column) for row, column, code in sorted(found)]
 
 
 def _model_issue(df: pd.DataFrame, kind: Kind, code: str, row: int, column: str) -> Issue:

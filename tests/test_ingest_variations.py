@@ -99,13 +99,18 @@ def test_fast_and_exact_csv_paths_agree(catalogue_db: Path, tmp_path: Path) -> N
     assert b.report.flatten() == [[18, "amount", "bad-number"], [2502, "amount", "non-positive-amount"]]
 
 
-def test_every_problem_of_a_file_is_reported_at_once(catalogue_db: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("model_beside_staging", [True, False], ids=["model-on-worker-thread", "model-inline"])
+def test_every_problem_of_a_file_is_reported_at_once(catalogue_db: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch, model_beside_staging: bool) -> None:
+    """The same problems whether the model runs beside the staging step (most uploads) or inline (long ones)."""
+    if not model_beside_staging:
+        monkeypatch.setattr("pipelines.validate.OVERLAP_ROWS", 0)
     f = tmp_path / "many.csv"
     f.write_text("\n".join([HEAD, row(1, amount="-1"), row(2).replace("F01", "F99"),
-                            row(3).replace("2007-03-08", "2007-03-01"), row(4)]) + "\n")
+                            row(3).replace("2007-03-08", "2007-03-01"), row(4), row(5, name="长" * 41)]) + "\n")
     out = ingest(catalogue_db, f)
     assert out.report.flatten() == [[2, "amount", "non-positive-amount"], [3, "fund_code", "unknown-fund"],
-                                    [4, "paid_date", "paid-before-approved"]]
+                                    [4, "paid_date", "paid-before-approved"], [6, "name", "text-too-long"]]
     assert out.status == "rejected" and total(catalogue_db) == 0
 
 
