@@ -11,10 +11,11 @@ import duckdb
 from funds import db, keys, redaction, settings, snapshots
 from pipelines import load as loader
 from pipelines import validate
+from pipelines.read import drop_raw
 from pipelines.report import Issue, Report
 from schemas.columns import KINDS
 
-TEMP_TABLES = ("norm", "staged", "raw0")
+TEMP_TABLES = ("norm", "staged")  # and the raw cells: read.drop_raw
 
 
 @dataclass
@@ -115,6 +116,6 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
             db.publish(con)
         return Outcome(name, "loaded", batch_id, report)
     finally:
-        con.execute("drop view if exists temp.raw")
+        drop_raw(con)
         for table in TEMP_TABLES:
             con.execute(f"drop table if exists temp.{table}")

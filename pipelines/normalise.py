@@ -41,22 +41,24 @@ NOTE_ROW = r"^(制表|填表|审核|复核|负责人|单位负责人|经办人|�
 def macros_sql() -> str:
     """The text of pipelines/sql/macros.sql, and a macro naming its version."""
     text = resources.files("pipelines.sql").joinpath("macros.sql").read_text("utf-8")
-    return text + f"\ncreate or replace temp macro funds_macros() as '{_version(text)}';\n"
+    return text + f"\ncreate or replace temp macro funds_macros() as '{macros_version()}';\n"
 
 
-def _version(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+@cache
+def macros_version() -> str:
+    """A digest of macros.sql: a connection holding this version needs no reinstall."""
+    text = resources.files("pipelines.sql").joinpath("macros.sql").read_bytes()
+    return hashlib.sha256(text).hexdigest()[:16]
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Create the normalisation macros on a connection (temp: they vanish with it), once per connection."""
-    sql = macros_sql()
     try:
-        if con.execute("select funds_macros()").fetchall()[0][0] == sql.rsplit("'", 2)[1]:
+        if con.execute("select funds_macros()").fetchall()[0][0] == macros_version():
             return  # a CLI run checks every file on one connection: ~40 statements saved per file
     except duckdb.Error:
         pass  # not installed yet
-    con.execute(sql)
+    con.execute(macros_sql())
 
 
 def _q(name: str) -> str:

@@ -60,28 +60,15 @@ def open_source(path: Path, original_name: str | None = None) -> Source:
     name = original_name or path.name
     suffix = Path(name).suffix.lower()
     check_size(path)
-    try:
-        with open(path, "rb") as f:
-            magic = f.read(8)
-    except OSError as exc:
-        raise ReadProblem("unreadable-file", str(exc.strerror or exc)) from None
+    magic = _read_start(path)
     is_zip, is_ole = magic[:4] == b"PK\x03\x04", magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
     if suffix in EXCEL_SUFFIXES or is_zip or is_ole:
-        if not magic.strip():
-            _refuse_blank(path)
+        if not magic.strip() and not _has_text(path):
+            raise ReadProblem("empty-file")  # nothing but whitespace, whatever its name says
         return ExcelSource(path)
     if suffix in CSV_SUFFIXES or suffix == "":
         return CsvSource(path)
     raise ReadProblem("unsupported-file-type", suffix)
-
-
-def _refuse_blank(path: Path) -> None:
-    """An upload of nothing but whitespace is an empty file, whatever its name says."""
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            if chunk.strip():
-                return
-    raise ReadProblem("empty-file")
 
 
 CHUNK = 1 << 24  # files are streamed in 16 MB pieces: a 1 GB upload never sits whole in memory
@@ -297,7 +284,6 @@ class _Scan:
     spaced_quote: bool = False  # '  "' or '" "': DuckDB keeps such quote marks as text, the csv module does not
     tail: bytes = b""  # the last two bytes so far
     trailing_newlines: int = 0  # line breaks after the last character that is not \r or \n
-    last_byte: bytes = b""
 
     def feed(self, chunk: bytes) -> None:
         """Account for the next piece of the file (each check is one C-speed pass: ~10 ms per 16 MB)."""
@@ -305,7 +291,7 @@ class _Scan:
             raise ReadProblem("unreadable-file", "binary content (NUL bytes)")
         joined = self.tail + chunk  # a pattern may straddle two pieces
         self.newlines += chunk.count(b"\n")
-        if self.last_byte == b"\r" and not chunk.startswith(b"\n"):
+        if self.tail.endswith(b"\r") and not chunk.startswith(b"\n"):
             self.lone_cr = True  # the last piece ended in a CR that no LF follows
         if not self.lone_cr and b"\r" in chunk:
             crs = chunk.count(b"\r") - (1 if chunk.endswith(b"\r") else 0)  # the next piece may hold its \n
@@ -319,13 +305,12 @@ class _Scan:
             self.trailing_newlines = chunk[len(body):].count(b"\n")
         else:
             self.trailing_newlines += chunk.count(b"\n")
-        self.last_byte = chunk[-1:] or self.last_byte
         self.tail = joined[-2:]
 
     def lines(self) -> int:
         """Physical lines up to the last one with content."""
         content_newlines = self.newlines - self.trailing_newlines
-        return content_newlines + (1 if self.last_byte else 0)
+        return content_newlines + (1 if self.tail else 0)
 
 
 class CsvSource:
@@ -347,7 +332,8 @@ class CsvSource:
         self.path, self.encoding = path, self._candidates[0]
         if not (self.encoding.startswith("utf-8") and _utf8_head(start)):
             self._to_utf8()
-        text = codecs.getincrementaldecoder("utf-8")().decode(_read_start(self.path, HEAD_BYTES))
+            start = _read_start(self.path, HEAD_BYTES)  # the head of the UTF-8 copy
+        text = codecs.getincrementaldecoder("utf-8")().decode(start)
         self._head_text = text.lstrip("\ufeff")[:262144]
         if not self._head_text.strip() and not _has_text(self.path):
             raise ReadProblem("empty-file")
