@@ -62,7 +62,7 @@ def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, o
     present = set(header.columns.values())
     try:
         source.load(con, header.index, header.columns, id_columns)
-        con.execute(normalise.build_sql(kind, present), normalise.params(kind, present, header.units, key))
+        normalise.run(con, kind, present, normalise.params(kind, present, header.units, key))
         _check_rows(con, kind, header, present, replacing, report)
     finally:
         drop_raw(con)
