@@ -14,7 +14,7 @@ import gc
 import io
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,6 +153,9 @@ def _float_text(value: float) -> str:
 _FAST_TEXT: dict[type, Callable[[Any], str]] = {
     float: _float_text, dt.date: dt.date.isoformat, dt.datetime: lambda v: v.date().isoformat(),
 }
+# cell types no two of which hold equal values (bool, int and float do: True == 1 == 1.0), and whose
+# equal values format alike (0.0 and -0.0 are both "0"): a column of these can be formatted per distinct value
+_DISTINCT_SAFE = {str, float, dt.date, dt.datetime}
 
 
 @contextmanager
@@ -207,22 +210,34 @@ class ExcelSource:
 
     def _table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
         body = self.rows[header_index + 1:]
-        lengths = {len(r) for r in body}  # calamine's rows are rectangular: one length
+        lengths = set(map(len, body))  # calamine's rows are rectangular: one length
         width, widest = min(lengths, default=0), max(lengths, default=0)
-        texts: dict[int, list[str]] = {}
+        # rectangular rows transpose at C speed; a ragged sheet is read a cell at a time
+        transposed = list(zip(*body, strict=True)) if width == widest else None
+        texts: dict[int, Sequence[str]] = {}
 
-        def column(idx: int, keep_float: bool) -> list[str]:
+        def column(idx: int, keep_float: bool) -> Sequence[str]:
             if idx >= widest:
                 return [""] * len(body)
-            cells = [r[idx] for r in body] if idx < width else [r[idx] if idx < len(r) else "" for r in body]
-            if {c.__class__ for c in cells} <= {str}:
+            if transposed is not None:
+                cells: Sequence[Any] = transposed[idx]
+            else:
+                cells = [r[idx] for r in body] if idx < width else [r[idx] if idx < len(r) else "" for r in body]
+            classes = set(map(type, cells))
+            if classes <= {str}:
                 return cells
+            if not keep_float and classes <= _DISTINCT_SAFE:
+                # a column repeats its amounts and dates: format each distinct value once
+                # (these types never compare equal across types, so a set keeps them apart)
+                fast = _FAST_TEXT.get
+                text = {c: c if c.__class__ is str else (fast(c.__class__) or _plain_text)(c) for c in set(cells)}
+                return list(map(text.__getitem__, cells))
             if keep_float:
                 return [c if c.__class__ is str else _excel_text(c, True) for c in cells]
             fast = _FAST_TEXT.get
             return [c if c.__class__ is str else (fast(c.__class__) or _plain_text)(c) for c in cells]
 
-        out: dict[str, list[Any]] = {}
+        out: dict[str, Sequence[Any]] = {}
         for idx, name in columns.items():
             out[name] = column(idx, name in id_columns)
             if name not in id_columns:
@@ -236,7 +251,7 @@ class ExcelSource:
 CELL_SPACE = " \t\n\r\u3000\xa0\ufeff"  # what SQL cell() trims: a cell of only these is empty
 
 
-def _first_texts(columns: list[list[str]]) -> list[str]:
+def _first_texts(columns: list[Sequence[str]]) -> list[str]:
     """_first_text of each row, given the first FIRST_CELLS columns as text."""
     a, b, c = columns
     space = CELL_SPACE
