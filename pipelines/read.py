@@ -15,6 +15,7 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -454,29 +455,42 @@ class CsvSource:
             raise ReadProblem("unreadable-file", "not text in UTF-8, GBK or GB18030") from None
 
     def _duckdb_read(self, con: Any, header_index: int, columns: dict[int, str]) -> bool:
-        """DuckDB's reader (parallel, no Python per row), kept only if its row count proves the row numbers."""
+        """DuckDB's reader (parallel, no Python per row), kept only if its row count proves the row numbers.
+
+        The line scan that proves them runs on a thread beside DuckDB's read (which releases the GIL).
+        """
         import duckdb
 
-        scan = self._scan()
         head = self.head()
         if header_index >= len(self._head_lines):
             return False
         lines_before = self._head_lines[header_index]  # a quoted header cell may span lines
-        expected = scan.lines() - lines_before
-        if scan.lone_cr or scan.spaced_quote or (scan.tab_quote and self.delimiter != "\t") or expected <= 0:
-            return False
         width = max([max(columns) + 1, *(len(r) for r in head[header_index:])])
         spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-        try:
-            con.execute(
-                f"""create or replace temp table raw0 as select * from read_csv($path, header = false, skip = $skip,
-                    all_varchar = true, auto_detect = false, delim = $delim, quote = '"', escape = '"',
-                    null_padding = true, columns = {spec})""",
-                {"path": str(self.path), "skip": lines_before, "delim": self.delimiter},
-            )
-        except duckdb.Error as exc:
+        with ThreadPoolExecutor(1, thread_name_prefix="funds-csv-scan") as pool:
+            scanning = pool.submit(self._scan)
+            try:
+                con.execute(
+                    f"""create or replace temp table raw0 as select * from read_csv($path, header = false,
+                        skip = $skip, all_varchar = true, auto_detect = false, delim = $delim, quote = '"',
+                        escape = '"', null_padding = true, columns = {spec})""",
+                    {"path": str(self.path), "skip": lines_before, "delim": self.delimiter},
+                )
+                failure = None
+            except duckdb.Error as exc:
+                failure = exc
+            try:
+                scan = scanning.result()  # a NUL byte or an unreadable file is the answer, whatever DuckDB made of it
+            except BaseException:
+                drop_raw(con)
+                raise
+        expected = scan.lines() - lines_before
+        if scan.lone_cr or scan.spaced_quote or (scan.tab_quote and self.delimiter != "\t") or expected <= 0:
             drop_raw(con)
-            if "not utf-8 encoded" in str(exc):
+            return False  # files where DuckDB and the csv module would read cells differently
+        if failure is not None:
+            drop_raw(con)
+            if "not utf-8 encoded" in str(failure):
                 raise _NotUtf8 from None
             return False  # ragged rows, stray quotes, very long lines: the csv module decides
         if con.execute("select count(*) from raw0").fetchall()[0][0] != expected:
