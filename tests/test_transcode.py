@@ -1,0 +1,75 @@
+"""A big GBK upload is transcoded in two halves at once; the UTF-8 text and the errors must not change.
+
+The threshold is lowered so small files take the two-process path; each case is compared with
+the one-piece transcode of the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines import read
+from pipelines.read import ReadProblem, _transcode
+
+LINE = "F01,2007,城关镇,东村,张三丰,420102198001000012,10.00,2007-03-05,2007-03-08,𠀀备注\n"
+
+
+def _both(src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    """(result of the two-half path, result of the one-piece path): the text, or the error raised."""
+    out = []
+    for threshold in (1, 1 << 40):
+        monkeypatch.setattr(read, "PARALLEL_TRANSCODE_BYTES", threshold)
+        dst = tmp_path / f"out-{threshold}.csv"
+        try:
+            _transcode(src, dst, "gb18030")
+            out.append(dst.read_text("utf-8"))
+        except (UnicodeDecodeError, ReadProblem) as exc:
+            out.append(type(exc).__name__ + (f":{exc.code}" if isinstance(exc, ReadProblem) else ""))
+        assert not list(tmp_path.glob("*.rest")), "the second half's temp file is removed"
+    return out[0], out[1]
+
+
+def test_halves_give_the_same_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "gbk.csv"
+    src.write_bytes(("\ufeff" + "资金编码,年度\n" + LINE * 3001).encode("gb18030"))
+    two, one = _both(src, tmp_path, monkeypatch)
+    assert two == one
+    assert isinstance(two, str) and not two.startswith("\ufeff") and two.count("\n") == 3002
+    assert "𠀀" in two  # a four-byte GB18030 character survives the cut
+
+
+@pytest.mark.parametrize("damage", [b"\x81\x0a", b"\x00"])
+def test_damage_in_the_second_half_is_found(damage: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An invalid byte pair or a NUL byte past the cut: the same error as reading it in one piece."""
+    body = (LINE * 2000).encode("gb18030")
+    src = tmp_path / "bad.csv"
+    src.write_bytes(body + damage + body)
+    two, one = _both(src, tmp_path, monkeypatch)
+    assert two == one
+    assert two == ("UnicodeDecodeError" if damage != b"\x00" else "ReadProblem:unreadable-file")
+
+
+def test_a_file_without_a_line_break_after_the_middle_is_read_in_one_piece(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "one-line.csv"
+    src.write_bytes(("资金编码,年度\n" + "张" * 50000).encode("gb18030"))
+    two, one = _both(src, tmp_path, monkeypatch)
+    assert two == one and isinstance(two, str) and two.endswith("张")
+
+
+def test_a_gbk_upload_cut_in_two_loads_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """End to end: the rows read from the transcoded copy are the rows of the UTF-8 original."""
+    text = "资金编码,年度,乡镇,村,姓名,身份证号,金额,审批日期,发放日期\n" + "".join(
+        f"F01,2007,城关镇,东村,张{n},4201021980010{n:05d},10.00,2007-03-05,2007-03-08\n" for n in range(5000))
+    utf8, gbk = tmp_path / "u.csv", tmp_path / "g.csv"
+    utf8.write_text(text, "utf-8")
+    gbk.write_bytes(text.encode("gb18030"))
+    monkeypatch.setattr(read, "PARALLEL_TRANSCODE_BYTES", 1)
+    columns = {0: "fund_code", 4: "name", 6: "amount"}
+    a = read.CsvSource(utf8).table(0, columns, set()).to_pydict()
+    source = read.CsvSource(gbk)
+    assert source.encoding == "gbk/gb18030"
+    assert source.table(0, columns, set()).to_pydict() == a
+    source.close()
