@@ -1,0 +1,61 @@
+"""How loads lie in the file: each batch keeps its own row groups, so a lookup reads one per batch.
+
+Publishing a load checkpoints the database. Left to itself, DuckDB's checkpoint merges a new
+batch's row groups with the previous batch's last, part-filled one and rewrites the whole new
+batch (~0.2 s a county roster, and row groups that mix two batches' hash ranges). Ingest turns
+that off; `funds optimize` still leaves one compact table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from funds import compaction
+from funds.idnumber import check_char
+from pipelines.ingest import ingest_file, open_for_ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAD = "资金编码,年度,乡镇,村,姓名,身份证号,金额,审批日期,发放日期"
+ROWS = 130_000  # more than one row group (122,880 rows): each batch ends with a part-filled one
+
+
+def _roster(path: Path, first: int) -> Path:
+    lines = [HEAD]
+    for n in range(first, first + ROWS):
+        body = f"4201021980{n:07d}"
+        lines.append(f"F01,2007,城关镇,东村,张{n},{body + check_char(body)},10.00,2007-03-05,2007-03-08")
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
+
+
+def _row_group_batches(path: Path) -> list[tuple[int, int]]:
+    """(min, max) batch_id of each row group of payment_rows, from the file's own statistics."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        stats = con.execute("select row_group_id, stats from pragma_storage_info('payment_rows') "
+                            "where column_name = 'batch_id' and segment_type <> 'VALIDITY' order by 1").fetchall()
+        physical = con.execute("select sum(count) from pragma_storage_info('payment_rows') "
+                               "where column_name = 'batch_id' and segment_type <> 'VALIDITY'").fetchall()[0][0]
+        assert physical == con.execute("select count(*) from payment_rows").fetchall()[0][0]
+    finally:
+        con.close()
+    return [(int(s["min"]), int(s["max"])) for _, s in stats]
+
+
+def test_each_load_keeps_its_own_row_groups_and_optimize_compacts(tmp_path: Path) -> None:
+    db_path = tmp_path / "s.duckdb"
+    con, key = open_for_ingest(db_path)
+    try:
+        assert ingest_file(con, key, "funds", ROOT / "sample_data" / "funds.csv", "t").status == "loaded"
+        ids = [ingest_file(con, key, "payments", _roster(tmp_path / f"p{i}.csv", i * ROWS), "t").batch_id
+               for i in range(3)]
+    finally:
+        con.close()
+    groups = _row_group_batches(db_path)
+    assert all(low == high for low, high in groups), groups  # no row group mixes two batches
+    assert sorted({low for low, _ in groups}) == ids
+    compaction.optimize(db_path)
+    after = _row_group_batches(db_path)  # (its own check: no deleted rows left in the file)
+    assert len(after) == -(-3 * ROWS // 122_880)  # one sorted run of full row groups
