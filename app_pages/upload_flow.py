@@ -133,6 +133,8 @@ def render(user: dict[str, Any], prefix: str = "up", replacing: dict[str, Any] |
         st.error(t("up.failed", message=load.error.message(lang())))
     elif load.outcome and load.outcome.status == "loaded":
         st.success(t("up.loaded", batch=load.outcome.batch_id, rows=load.outcome.report.rows))
+        if load.advice:
+            st.info(load.advice)
         if replacing and f"{prefix}_done" not in st.session_state:
             st.session_state[f"{prefix}_done"] = load.outcome.batch_id
     elif load.outcome is not None:

@@ -35,6 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
             "CPU priority `funds ingest` gives up (a Unix nice step) so lookups stay quick while it loads; 0 keeps full priority."),
     Setting("ingest_memory_mb", "1024",
             "Memory DuckDB may use while an upload is checked and loaded; beyond it, work spills to disk beside the database."),
+    Setting("optimize_hint_row_groups", "8",
+            "After a load, advise `funds optimize` once a kiosk lookup reads this many row groups (one per big batch)."),
     Setting("session_minutes", "30", "Minutes after which an idle staff login expires."),
     Setting("login_fail_limit", "5", "Failed staff logins in a row after which the account is locked."),
     Setting("login_lockout_minutes", "15", "Minutes a staff account stays locked after too many failed logins."),

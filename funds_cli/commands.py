@@ -28,8 +28,10 @@ def init(args: argparse.Namespace) -> int:
 @command("ingest")
 def ingest(args: argparse.Namespace) -> int:
     """Check and load files; exit 1 when any file was rejected."""
+    from funds import compaction
     from funds_cli.progress import progress
     from pipelines.ingest import ingest_file, open_for_ingest
+    from schemas.columns import KINDS
 
     language = lang(args)
     path = _db(args)
@@ -50,10 +52,20 @@ def ingest(args: argparse.Namespace) -> int:
             outcomes.append(outcome)
             if not args.json:
                 _print_outcome(outcome, language)
+        fan_out, hint = None, None
+        if KINDS[args.kind].table == "payment_rows" and any(o.status == "loaded" for o in outcomes):
+            fan_out, hint = compaction.advice(con, language)  # lookups slow down as big batches pile up
     finally:
         con.close()
     if args.json:
-        emit({"files": [o.as_dict(language) for o in outcomes]})
+        out: dict[str, object] = {"files": [o.as_dict(language) for o in outcomes]}
+        if fan_out is not None:
+            out["lookup_row_groups"] = fan_out
+        if hint:
+            out["advice"] = hint
+        emit(out)
+    elif hint:
+        print(hint)
     return 1 if any(o.status == "rejected" for o in outcomes) else 0
 
 

@@ -12,10 +12,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from funds import db, keys, settings
+from funds import compaction, db, keys, settings
 from funds.errors import FundsError
 from pipelines import marked_xlsx
 from pipelines.ingest import Outcome, ingest_file, open_for_ingest
+from schemas.columns import KINDS
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Job:
     outcome: Outcome | None = None
     error: FundsError | None = None
     marked: bytes | None = None
+    advice: str | None = None  # after a load: run `funds optimize`, lookups read many row groups
     _thread: threading.Thread | None = None
     _done: threading.Event = field(default_factory=threading.Event)
 
@@ -62,6 +64,8 @@ def _run(job: Job, db_path: Path) -> None:
             try:
                 job.outcome = ingest_file(con, key, job.kind, job.path, job.user, replacing=job.replacing,
                                           original_name=job.name)
+                if job.outcome.status == "loaded" and KINDS[job.kind].table == "payment_rows":
+                    _, job.advice = compaction.advice(con, job.lang)
             finally:
                 con.close()
         else:

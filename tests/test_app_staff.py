@@ -155,6 +155,7 @@ def test_upload_bad_file_shows_grouped_errors_and_a_marked_xlsx(demo_db: Path, t
 def test_upload_good_file_checks_then_loads_on_confirm(demo_db: Path, tmp_path: Path, monkeypatch,
                                                        upload_files) -> None:
     target = _copy(demo_db, tmp_path, monkeypatch)
+    monkeypatch.setenv("FUNDS_OPTIMIZE_HINT_ROW_GROUPS", "1")  # any table: the load ends with the optimize note
     with db.reading(target) as con:
         before = len(db.fetch_dicts(con, "list_batches"))
     at = _app("staff_upload", {"name": "alice", "role": "finance"}).run()
@@ -170,6 +171,7 @@ def test_upload_good_file_checks_then_loads_on_confirm(demo_db: Path, tmp_path: 
     at.run()
     _wait_job(at, "up_flow", "load")
     assert any("批次" in s.value for s in at.success)
+    assert any("funds optimize" in i.value for i in at.info)
     with db.reading(target) as con:
         batches = db.fetch_dicts(con, "list_batches")
     assert len(batches) == before + 1 and batches[0]["user_name"] == "alice" and batches[0]["kind"] == "payments"

@@ -8,6 +8,10 @@ that off; `funds optimize` still leaves one compact table.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -56,6 +60,39 @@ def test_each_load_keeps_its_own_row_groups_and_optimize_compacts(tmp_path: Path
     groups = _row_group_batches(db_path)
     assert all(low == high for low, high in groups), groups  # no row group mixes two batches
     assert sorted({low for low, _ in groups}) == ids
+    assert _fan_out(db_path) == 3  # a lookup reads one row group of each batch
     compaction.optimize(db_path)
     after = _row_group_batches(db_path)  # (its own check: no deleted rows left in the file)
     assert len(after) == -(-3 * ROWS // 122_880)  # one sorted run of full row groups
+    assert _fan_out(db_path) == 1
+
+
+def _fan_out(path: Path) -> int | None:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return compaction.lookup_fan_out(con)
+    finally:
+        con.close()
+
+
+def test_funds_ingest_advises_optimize_once_lookups_read_many_row_groups(tmp_path: Path) -> None:
+    """The threshold is FUNDS_OPTIMIZE_HINT_ROW_GROUPS; at 1, a single row group read is enough for the advice."""
+    db_path = tmp_path / "hint.duckdb"
+    con, key = open_for_ingest(db_path)
+    try:
+        assert ingest_file(con, key, "funds", ROOT / "sample_data" / "funds.csv", "t").status == "loaded"
+    finally:
+        con.close()
+
+    def cli(threshold: str, sample: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "FUNDS_OPTIMIZE_HINT_ROW_GROUPS": threshold, "FUNDS_INGEST_NICE": "0"}
+        result = subprocess.run([sys.executable, "-m", "funds_cli", "--lang", "en", "ingest", "payments",
+                                 str(ROOT / "sample_data" / sample), "--db", str(db_path), *extra],
+                                capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return result
+
+    out = json.loads(cli("8", "payments_utf8_bom.csv", "--json").stdout)
+    assert out["lookup_row_groups"] == 1 and "advice" not in out  # a small county: nothing to advise
+    advised = cli("1", "payments_gbk.csv").stdout
+    assert "lookup now reads 1 row groups" in advised and "Run `funds optimize`" in advised, advised
