@@ -62,23 +62,6 @@ def limit_memory(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     con.execute(f"set temp_directory = '{spill}'")
 
 
-BIG_BATCH_ROWS = 122_880  # one DuckDB row group
-
-
-def _checkpoint_vacuum(con: duckdb.DuckDBPyConnection, rows: int) -> None:
-    """Let the publishing checkpoint merge row groups only after a small load.
-
-    A checkpoint "vacuums": it merges a new load's row groups with the previous load's last,
-    part-filled one. After a small load that is cheap and keeps the table in few row groups (a
-    lookup reads one per row group whose hash range covers it). After a big one it rewrites the
-    whole batch (~0.2 s for a 125k-row roster) and leaves row groups that mix two batches' hash
-    ranges, so a batch of at least a row group keeps its own. An ingest deletes nothing, so there
-    is nothing else to reclaim, and `funds optimize` rewrites the table compactly either way.
-    (The setting belongs to the database instance; only one writer loads at a time.)
-    """
-    con.execute("set max_vacuum_tasks = 0" if rows >= BIG_BATCH_ROWS else "reset max_vacuum_tasks")
-
-
 def _too_large(kind: str, path: Path, name: str) -> Report | None:
     """A rejection report when the upload is over `upload_max_mb`, else None."""
     limit = settings.get_int("upload_max_mb")
@@ -130,7 +113,6 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
         try:
             batch_id = loader.load(con, report, user, replacing)
         finally:
-            _checkpoint_vacuum(con, report.rows)
             db.publish(con)
         return Outcome(name, "loaded", batch_id, report)
     finally:
