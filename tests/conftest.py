@@ -33,6 +33,20 @@ def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture()
+def catalogue_db(tmp_path: Path) -> Path:
+    """A new database with only the sample fund catalogue loaded (uploads of payments can then load)."""
+    from pipelines.ingest import ingest_file, open_for_ingest
+
+    path = tmp_path / "v.duckdb"
+    con, key = open_for_ingest(path)
+    try:
+        assert ingest_file(con, key, "funds", SAMPLE / "funds.csv", "t").status == "loaded"
+    finally:
+        con.close()
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _no_cached_readers() -> Iterator[None]:
     """Each test starts as a fresh process would: no snapshot connections left open by the last one."""

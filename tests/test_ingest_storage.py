@@ -10,6 +10,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -32,53 +34,39 @@ def _roster(path: Path, first: int) -> Path:
     return path
 
 
-def _physical_and_logical_rows(path: Path) -> tuple[int, int]:
-    """Rows the file holds for payment_rows (deleted ones included) and rows a query sees."""
+@contextmanager
+def _main_file(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        physical = con.execute("select sum(count) from pragma_storage_info('payment_rows') "
-                               "where column_name = 'batch_id' and segment_type <> 'VALIDITY'").fetchall()[0][0]
-        return int(physical), con.execute("select count(*) from payment_rows").fetchall()[0][0]
+        yield con
     finally:
         con.close()
 
 
-def test_lookups_read_a_row_group_per_big_batch_until_optimize(tmp_path: Path) -> None:
-    db_path = tmp_path / "s.duckdb"
-    con, key = open_for_ingest(db_path)
+def test_lookups_read_a_row_group_per_big_batch_until_optimize(catalogue_db: Path, tmp_path: Path) -> None:
+    con, key = open_for_ingest(catalogue_db)
     try:
-        assert ingest_file(con, key, "funds", ROOT / "sample_data" / "funds.csv", "t").status == "loaded"
         for i in range(3):
             assert ingest_file(con, key, "payments", _roster(tmp_path / f"p{i}.csv", i * ROWS), "t").status == "loaded"
     finally:
         con.close()
-    assert (_fan_out(db_path) or 0) >= 3  # one row group of each batch at least
-    compaction.optimize(db_path)
-    assert _fan_out(db_path) == 1
-    assert _physical_and_logical_rows(db_path) == (3 * ROWS, 3 * ROWS)  # no deleted rows left in the file
+    with _main_file(catalogue_db) as con:
+        assert (compaction.lookup_fan_out(con) or 0) >= 3  # one row group of each batch at least
+    compaction.optimize(catalogue_db)
+    with _main_file(catalogue_db) as con:
+        assert compaction.lookup_fan_out(con) == 1
+        physical = con.execute("select sum(count) from pragma_storage_info('payment_rows') "
+                               "where column_name = 'batch_id' and segment_type <> 'VALIDITY'").fetchall()[0][0]
+        assert physical == con.execute("select count(*) from payment_rows").fetchall()[0][0] == 3 * ROWS  # none deleted
 
 
-def _fan_out(path: Path) -> int | None:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return compaction.lookup_fan_out(con)
-    finally:
-        con.close()
-
-
-def test_funds_ingest_advises_optimize_once_lookups_read_many_row_groups(tmp_path: Path) -> None:
+def test_funds_ingest_advises_optimize_once_lookups_read_many_row_groups(catalogue_db: Path) -> None:
     """The threshold is FUNDS_OPTIMIZE_HINT_ROW_GROUPS; at 1, a single row group read is enough for the advice."""
-    db_path = tmp_path / "hint.duckdb"
-    con, key = open_for_ingest(db_path)
-    try:
-        assert ingest_file(con, key, "funds", ROOT / "sample_data" / "funds.csv", "t").status == "loaded"
-    finally:
-        con.close()
 
     def cli(threshold: str, sample: str, *extra: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "FUNDS_OPTIMIZE_HINT_ROW_GROUPS": threshold, "FUNDS_INGEST_NICE": "0"}
         result = subprocess.run([sys.executable, "-m", "funds_cli", "--lang", "en", "ingest", "payments",
-                                 str(ROOT / "sample_data" / sample), "--db", str(db_path), *extra],
+                                 str(ROOT / "sample_data" / sample), "--db", str(catalogue_db), *extra],
                                 capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
         assert result.returncode == 0, result.stderr
         return result

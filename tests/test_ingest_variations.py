@@ -24,17 +24,6 @@ def row(n: int, amount: str = "10.00", name: str | None = None) -> str:
     return f"F01,2007,城关镇,东村,{name or '张' + str(n)},{pid(n)},{amount},2007-03-05,2007-03-08"
 
 
-@pytest.fixture()
-def catalogue_db(tmp_path: Path) -> Path:
-    path = tmp_path / "v.duckdb"
-    con, key = open_for_ingest(path)
-    try:
-        assert ingest_file(con, key, "funds", ROOT / "sample_data" / "funds.csv", "t").status == "loaded"
-    finally:
-        con.close()
-    return path
-
-
 def ingest(path: Path, file: Path, kind: str = "payments"):  # type: ignore[no-untyped-def]
     con, key = open_for_ingest(path)
     try:
