@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -370,8 +371,6 @@ class CsvSource:
 
     def _to_utf8(self) -> None:
         """Transcode the upload to a private UTF-8 temp file (0600), trying each candidate encoding in turn."""
-        import tempfile
-
         self.close()
         encodings = [e for e in self._candidates if e != "utf-8"] or ["gb18030"]
         for enc in encodings:
@@ -611,7 +610,9 @@ def _transcode(src: Path, dst: Path, enc: str) -> None:
     cut = _line_cut(src, size // 2) if enc == "gb18030" and size >= PARALLEL_TRANSCODE_BYTES else None
     child, rest = None, None
     if cut is not None:
-        rest = dst.with_name(dst.name + ".rest")
+        fd, name = tempfile.mkstemp(prefix="funds-upload-", suffix=".rest")  # 0600, as the copy itself
+        os.close(fd)
+        rest = Path(name)
         try:
             child = subprocess.Popen([sys.executable, "-I", "-S", "-c", _TRANSCODE_RANGE, str(src), str(cut),
                                       str(rest), enc], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
