@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from reliability_helpers import ROOT, popen_funds, run_funds
 
 from funds import db, snapshots
@@ -152,3 +153,55 @@ def test_direct_read_only_connect_falls_back_to_the_snapshot_during_a_write(fres
     finally:
         hold.kill()
         hold.wait()
+
+
+# A folder on a file system with copy-on-write clones (XFS with reflink, btrfs), if the machine
+# has one: the clone path is then tested for real (CI's ext4/tmpfs take the byte-copy path).
+REFLINK_DIR = os.environ.get("FUNDS_TEST_REFLINK_DIR")
+
+
+def _publish_then_change(path: Path) -> tuple[str, int, int]:
+    """Load more into the main file while a reader holds the published snapshot: (how a copy in
+    the snapshot folder is made here, payment rows the held snapshot shows after, rows loaded)."""
+    from pipelines.ingest import ingest_file, open_for_ingest
+
+    snap = snapshots.current(path)
+    assert snap is not None
+    method = snapshots.clone_or_copy(path, snap.with_name("probe.duckdb"))
+    snap.with_name("probe.duckdb").unlink()
+    with db.reading(path) as old:  # a kiosk reading the snapshot while the load runs
+        con, key = open_for_ingest(path)
+        try:
+            assert ingest_file(con, key, "payments", ROOT / "sample_data" / "payments_gbk.csv", "t").status == "loaded"
+            main_rows = con.execute("select count(*) from payment_rows").fetchall()[0][0]
+        finally:
+            con.close()
+        return method, old.execute("select count(*) from payment_rows").fetchall()[0][0], main_rows
+
+
+def test_a_snapshot_keeps_its_rows_when_the_main_file_changes(catalogue_db: Path) -> None:
+    method, snapshot_rows, main_rows = _publish_then_change(catalogue_db)
+    assert method in ("clone", "copy")
+    assert snapshot_rows == 0 and main_rows > 0
+
+
+@pytest.mark.skipif(not REFLINK_DIR, reason="set FUNDS_TEST_REFLINK_DIR to a folder on XFS (reflink) or btrfs")
+def test_on_a_reflink_file_system_snapshots_are_clones_and_stay_apart(tmp_path: Path) -> None:
+    import shutil
+
+    from pipelines.ingest import ingest_file, open_for_ingest
+
+    folder = Path(REFLINK_DIR) / tmp_path.name
+    folder.mkdir(parents=True)
+    try:
+        path = folder / "r.duckdb"
+        con, key = open_for_ingest(path)
+        try:
+            assert ingest_file(con, key, "funds", ROOT / "sample_data" / "funds.csv", "t").status == "loaded"
+        finally:
+            con.close()
+        method, snapshot_rows, main_rows = _publish_then_change(path)
+        assert method == "clone"
+        assert snapshot_rows == 0 and main_rows > 0  # copy-on-write: the main file's change did not reach it
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
