@@ -12,6 +12,8 @@ from funds_cli import main
 
 def _parsers(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     sp = add("optimize", "rewrite payment rows in ID order for fast lookups (waits for a running ingest)")
+    sp.add_argument("--full", action="store_true",
+                    help="rewrite the whole table as one run, even when merging the recent batches would do")
     sp.add_argument("--json", action="store_true")
 
 
@@ -26,11 +28,14 @@ def optimize(args: argparse.Namespace) -> int:
 
     path = settings.db_path(args.db)
     yield_cpu()  # a batch job like an ingest: the kiosk served from this box goes first
-    result = compaction.optimize(path)
+    result = compaction.optimize(path, full=args.full)
     if args.json:
         main.emit(result)
-    else:
-        print(f"✔ {path}: {result['payment_rows']:,} 条发放记录已按身份证排序 / payment rows sorted by ID "
-              f"({result['superseded_rows']:,} superseded kept), {money.grouped(result['amount_yuan'])} 元, "
-              f"{result['seconds']} s")
+        return 0
+    done = {"full": "已全部按身份证排序 / all sorted by ID",
+            "recent": f"{result['rows_rewritten']:,} 条新导入的记录已合并排序 / recent rows merged in ID order",
+            "none": "无需重排 / already in order"}[result["mode"]]
+    print(f"✔ {path}: {result['payment_rows']:,} 条发放记录 / payment rows, {done}; "
+          f"{result['sorted_runs']} 段 / sorted runs ({result['superseded_rows']:,} superseded kept), "
+          f"{money.grouped(result['amount_yuan'])} 元, {result['seconds']} s")
     return 0

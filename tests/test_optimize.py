@@ -81,3 +81,46 @@ def test_optimize_of_a_missing_database_says_what_to_do(tmp_path: Path) -> None:
     assert out.returncode != 0
     assert "funds init" in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_a_later_optimize_merges_only_the_batches_loaded_since(tmp_path: Path) -> None:
+    """First optimize: one sorted run. Two more files: only their rows are merged, into a second run;
+    every result stays the same; nothing new: nothing to do; --full: one run again."""
+    from pipelines import demo
+    from pipelines.ingest import ingest_file, open_for_ingest
+
+    files = demo.write_files(tmp_path / "files", households=300, year=2007, seed=11, rows_per_file=100)
+    assert len(files.payments) >= 10
+    path = tmp_path / "funds.duckdb"
+
+    def load(batch_files: list[Path]) -> int:
+        con, key = open_for_ingest(path)
+        try:
+            outcomes = [ingest_file(con, key, "payments", f, "tester") for f in batch_files]
+            assert all(o.status == "loaded" for o in outcomes)
+            return sum(o.report.rows for o in outcomes)
+        finally:
+            con.close()
+
+    con, key = open_for_ingest(path)
+    try:
+        assert ingest_file(con, key, "funds", files.funds, "tester").status == "loaded"
+    finally:
+        con.close()
+    load(files.payments[:-2])
+
+    def optimize(*extra: str) -> dict[str, Any]:
+        out = run_funds("optimize", "--json", "--db", str(path), *extra)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    assert optimize()["mode"] == "full" and _out_of_order(path) == 0
+    recent_rows = load(files.payments[-2:])
+    before = _results(path)
+    merged = optimize()
+    assert (merged["mode"], merged["rows_rewritten"], merged["sorted_runs"]) == ("recent", recent_rows, 2)
+    assert _out_of_order(path) <= 1  # two runs, each in order: at most one step back, where they meet
+    assert _results(path) == before
+    assert optimize()["mode"] == "none"
+    assert optimize("--full")["mode"] == "full" and _out_of_order(path) == 0
+    assert _results(path) == before

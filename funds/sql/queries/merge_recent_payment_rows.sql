@@ -1,0 +1,10 @@
+-- Merge the batches loaded since the last optimize (temp table recent_batches) into one run in id_hash
+-- order (then batch, then spreadsheet row), leaving the runs before them as they are: a kiosk lookup
+-- then reads a row group per run instead of one per batch. Every row is kept, superseded batches too.
+-- Runs inside the caller's transaction; the recent rows are copied to a temp table (spills if large).
+create temp table recent_payment_rows as
+    select * from payment_rows where batch_id in (select batch_id from recent_batches);
+delete from payment_rows where batch_id in (select batch_id from recent_batches);
+insert into payment_rows select * from recent_payment_rows order by id_hash, batch_id, row_no;
+drop table recent_payment_rows;
+drop table recent_batches;
