@@ -28,6 +28,8 @@ from typing import Any, Protocol, TypeVar
 import pyarrow as pa
 
 from funds.errors import FundsError
+from pipelines import transcode
+from pipelines.transcode import CHUNK
 
 HEAD_ROWS = 30
 T = TypeVar("T")
@@ -76,7 +78,6 @@ def open_source(path: Path, original_name: str | None = None) -> Source:
     raise ReadProblem("unsupported-file-type", suffix)
 
 
-CHUNK = 1 << 24  # files are streamed in 16 MB pieces: a 1 GB upload never sits whole in memory
 
 
 # ---------------------------------------------------------------- guards against hostile uploads
@@ -577,34 +578,15 @@ def drop_raw(con: Any) -> None:
 
 
 PARALLEL_TRANSCODE_BYTES = 32 << 20  # a GBK upload at least this big is transcoded in two halves at once
-# a Python without site packages transcodes one byte range: the same codec, so the same text and errors
-_TRANSCODE_RANGE = """
-import codecs, sys
-src, start, dst, enc = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-decoder = codecs.getincrementaldecoder(enc)()
-try:
-    with open(src, "rb") as f, open(dst, "wb") as out:
-        f.seek(start)
-        while True:
-            chunk = f.read(1 << 24)
-            text = decoder.decode(chunk, final=not chunk)
-            if "\\x00" in text:
-                sys.exit(3)
-            out.write(text.encode("utf-8"))
-            if not chunk:
-                break
-except UnicodeDecodeError:
-    sys.exit(2)
-"""
 
 
 def _transcode(src: Path, dst: Path, enc: str) -> None:
     """Write `src` (in `enc`) to `dst` as UTF-8 without a BOM; raises UnicodeDecodeError or ReadProblem.
 
     A big GBK/GB18030 file is cut after a line feed (in GB18030 the byte 0x0A only ever means a
-    line feed, never part of a character) and its second half transcoded by a child Python at
-    the same time: the codec holds the GIL, so two halves need two processes (~0.6 s of 1.2 s for
-    a 1M-row file on two cores).
+    line feed, never part of a character) and its second half transcoded by a child Python
+    running pipelines/transcode.py at the same time: the codec holds the GIL, so two halves need
+    two processes (~0.6 s of 1.2 s for a 1M-row file on two cores).
     """
     size = src.stat().st_size
     cut = _line_cut(src, size // 2) if enc == "gb18030" and size >= PARALLEL_TRANSCODE_BYTES else None
@@ -614,50 +596,32 @@ def _transcode(src: Path, dst: Path, enc: str) -> None:
         os.close(fd)
         rest = Path(name)
         try:
-            child = subprocess.Popen([sys.executable, "-I", "-S", "-c", _TRANSCODE_RANGE, str(src), str(cut),
+            child = subprocess.Popen([sys.executable, "-I", "-S", transcode.__file__, str(src), str(cut),
                                       str(rest), enc], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         except OSError:
             child, cut = None, None  # no child processes here: one piece
     try:
-        _transcode_range(src, dst, enc, cut)
-        if child is not None and rest is not None:
-            code = child.wait()
+        try:
+            transcode.transcode_range(str(src), str(dst), enc, end=cut)
+            code = child.wait() if child is not None else None
             if code == 2:
                 raise UnicodeDecodeError(enc, b"", cut or 0, (cut or 0) + 1, "in the second half of the file")
             if code == 3:
-                raise ReadProblem("unreadable-file", "binary content (NUL bytes)")
-            if code != 0:
-                _transcode_range(src, dst, enc, None)  # the child failed for its own reasons: do it here
-            else:
+                raise transcode.NulBytes
+            if code:
+                transcode.transcode_range(str(src), str(dst), enc)  # the child failed for its own reasons
+            elif child is not None and rest is not None:
                 with open(rest, "rb") as tail, open(dst, "ab") as out:
                     shutil.copyfileobj(tail, out, CHUNK)
+        except transcode.NulBytes:
+            raise ReadProblem("unreadable-file", "binary content (NUL bytes)") from None
     finally:
         if child is not None and child.poll() is None:
             child.kill()
             child.wait()
         if rest is not None:
             rest.unlink(missing_ok=True)
-
-
-def _transcode_range(src: Path, dst: Path, enc: str, end: int | None) -> None:
-    """Transcode bytes [0, end) of `src` (all of it when `end` is None) into `dst`, dropping a leading BOM."""
-    decoder = codecs.getincrementaldecoder(enc)()
-    first = True
-    left = end
-    with open(src, "rb") as f, open(dst, "wb") as out:
-        while True:
-            chunk = f.read(CHUNK if left is None else min(CHUNK, left))
-            if left is not None:
-                left -= len(chunk)
-            text = decoder.decode(chunk, final=not chunk)
-            if "\x00" in text:
-                raise ReadProblem("unreadable-file", "binary content (NUL bytes)")
-            if first and text:
-                text, first = text.lstrip("\ufeff"), False
-            out.write(text.encode("utf-8"))
-            if not chunk:
-                break
 
 
 def _line_cut(path: Path, near: int) -> int | None:
