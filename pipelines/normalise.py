@@ -40,17 +40,20 @@ NOTE_ROW = r"^(制表|填表|审核|复核|负责人|单位负责人|经办人|�
 
 
 @cache
+def _macros_text() -> str:
+    return resources.files("pipelines.sql").joinpath("macros.sql").read_text("utf-8")
+
+
+@cache
 def macros_sql() -> str:
     """The text of pipelines/sql/macros.sql, and a macro naming its version."""
-    text = resources.files("pipelines.sql").joinpath("macros.sql").read_text("utf-8")
-    return text + f"\ncreate or replace temp macro funds_macros() as '{macros_version()}';\n"
+    return _macros_text() + f"\ncreate or replace temp macro funds_macros() as '{macros_version()}';\n"
 
 
 @cache
 def macros_version() -> str:
     """A digest of macros.sql: a connection holding this version needs no reinstall."""
-    text = resources.files("pipelines.sql").joinpath("macros.sql").read_bytes()
-    return hashlib.sha256(text).hexdigest()[:16]
+    return hashlib.sha256(_macros_text().encode("utf-8")).hexdigest()[:16]
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -119,7 +122,7 @@ _SQL_TYPES = {TEXT: "varchar", YEAR: "integer", INT: "integer", MONEY: "decimal(
               DATE: "date", ID: "varchar", ACCOUNT: "varchar", CATEGORY: "varchar", FLAG: "varchar"}
 
 
-def _id_dict(c: str, hashed: bool) -> str:
+def _id_dict(c: str) -> str:
     """The dictionary of an ID column: id_text once per distinct cell, then problem, value and keyed hash.
 
     The hash (HMAC-SHA256 with the database key, first 128 bits) is computed here, once per
@@ -131,9 +134,6 @@ def _id_dict(c: str, hashed: bool) -> str:
     digits = f"select *, try_cast(substr(t, 1, 17) as bigint) as n17 from ({cells})"
     checked = f"select *, id_value_t(t, p) as v from (select *, id_problem_n(t, n17) as p from ({digits}))"
     legacy = "coalesce(length(t) = 15 and p is null, false) as legacy"
-    if not hashed:
-        return (f"select _k, v, p, {legacy}, cast(null as uhugeint) as h, "
-                f"cast(null as varchar) as m, cast(null as varchar) as ht from ({checked})")
     # sha256() returns hex: the outer digest's first 32 hex digits are the 128-bit hash
     digest = (f"select *, case when v is not null then sha256($opad || unhex(sha256($ipad || cast(v as blob)))) "
               f"end as g from ({checked})")
@@ -142,7 +142,7 @@ def _id_dict(c: str, hashed: bool) -> str:
     return f"select _k, v, p, {legacy}, h, id_masked(v) as m, uhuge_text(h) as ht from ({hashes})"
 
 
-def build(kind: Kind, present: set[str], hashed: bool = True) -> tuple[list[tuple[str, str, str | None]], Callable[[set[str]], str]]:
+def build(kind: Kind, present: set[str]) -> tuple[list[tuple[str, str, str | None]], Callable[[set[str]], str]]:
     """The statements that turn table `raw` (text cells) into temp table `norm` (typed + problems).
 
     Each column is cleaned and parsed once per distinct raw text (a dictionary table joined
@@ -150,8 +150,8 @@ def build(kind: Kind, present: set[str], hashed: bool = True) -> tuple[list[tupl
     real sheets repeat values (dates, amounts, fund codes, an ID on several rows).
     Same cleaned text, values and problem codes as computing them row by row.
     The cells themselves stay in `raw` (rows joined by `_row`) for showing problem values.
-    An ID column also yields `id_hash`, `id_masked` and `_id_hash_text` (with `hashed`: the
-    statement then needs the $ipad/$opad parameters) and `{col}__legacy` (a 15-digit ID).
+    An ID column also yields `id_hash`, `id_masked` and `_id_hash_text` (the statement then
+    needs the $ipad/$opad parameters of the database key) and `{col}__legacy` (a 15-digit ID).
     The rows come in no particular order; `_row` is the spreadsheet row.
 
     Returns the dictionaries as (temp table, select, identity query) and a function giving the
@@ -173,7 +173,7 @@ def build(kind: Kind, present: set[str], hashed: bool = True) -> tuple[list[tupl
         c, d = _q(col.name), _q("_d_" + col.name)
         columns.append((col, d))
         if col.type == ID:
-            dicts.append((d, _id_dict(c, hashed), None))
+            dicts.append((d, _id_dict(c), None))
             continue
         fold = "cell" if col.type == TEXT else "clean"
         value, problem = _typed(col, f"unit_{col.name}")
@@ -233,10 +233,9 @@ select * exclude (_first_word, _note_word) from final
     return dicts, norm
 
 
-def run(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str], values: dict[str, object],
-        hashed: bool = True) -> None:
+def run(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str], values: dict[str, object]) -> None:
     """Temp table `norm` from `raw` (see `build`); `values` from `params`. The dictionaries are dropped after."""
-    dicts, norm = build(kind, present, hashed)
+    dicts, norm = build(kind, present)
     try:
         same = set()
         for table, select, identity in dicts:
@@ -260,7 +259,7 @@ BODY = "not _blank and not _note and _total is null"  # the data rows of `norm`
 
 
 def params(kind: Kind, present: set[str], units: dict[str, Decimal], key: bytes | None = None) -> dict[str, object]:
-    """The bound values that build_sql's statement needs (`key`: the database key, when IDs are hashed)."""
+    """The bound values the normalisation statements need (`key`: the database key, when IDs are hashed)."""
     out: dict[str, object] = {"totals": list(TOTAL_WORDS), "note_row": NOTE_ROW}
     if any(c.type == TEXT and c.name in present and c.name not in DIGITS_ARE_DATA for c in kind.columns):
         out["id_pattern"] = redaction.SQL_PATTERN
