@@ -28,10 +28,8 @@ def init(args: argparse.Namespace) -> int:
 @command("ingest")
 def ingest(args: argparse.Namespace) -> int:
     """Check and load files; exit 1 when any file was rejected."""
-    from funds import compaction
     from funds_cli.progress import progress
-    from pipelines.ingest import ingest_file, open_for_ingest
-    from schemas.columns import KINDS
+    from pipelines.ingest import ingest_file, open_for_ingest, optimize_advice
 
     language = lang(args)
     path = _db(args)
@@ -53,8 +51,8 @@ def ingest(args: argparse.Namespace) -> int:
             if not args.json:
                 _print_outcome(outcome, language)
         fan_out, hint = None, None
-        if KINDS[args.kind].table == "payment_rows" and any(o.status == "loaded" for o in outcomes):
-            fan_out, hint = compaction.advice(con, language)  # lookups slow down as big batches pile up
+        if any(o.status == "loaded" for o in outcomes):
+            fan_out, hint = optimize_advice(con, args.kind, language)  # lookups slow as big batches pile up
     finally:
         con.close()
     if args.json:

@@ -12,11 +12,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from funds import compaction, db, keys, settings
+from funds import db, keys, settings
 from funds.errors import FundsError
 from pipelines import marked_xlsx
-from pipelines.ingest import Outcome, ingest_file, open_for_ingest
-from schemas.columns import KINDS
+from pipelines.ingest import Outcome, ingest_file, open_for_ingest, optimize_advice
 
 
 @dataclass
@@ -64,8 +63,8 @@ def _run(job: Job, db_path: Path) -> None:
             try:
                 job.outcome = ingest_file(con, key, job.kind, job.path, job.user, replacing=job.replacing,
                                           original_name=job.name)
-                if job.outcome.status == "loaded" and KINDS[job.kind].table == "payment_rows":
-                    _, job.advice = compaction.advice(con, job.lang)
+                if job.outcome.status == "loaded":
+                    _, job.advice = optimize_advice(con, job.kind, job.lang)
             finally:
                 con.close()
         else:

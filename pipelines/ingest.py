@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from funds import db, keys, redaction, settings, snapshots
+from funds import compaction, db, keys, redaction, settings, snapshots
 from pipelines import load as loader
 from pipelines import validate
 from pipelines.read import drop_raw
@@ -60,6 +60,14 @@ def limit_memory(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     con.execute(f"set memory_limit = '{settings.get_int('ingest_memory_mb')}MB'")
     spill = str(db_path.with_name(db_path.name + ".tmp")).replace("'", "''")
     con.execute(f"set temp_directory = '{spill}'")
+
+
+def optimize_advice(con: duckdb.DuckDBPyConnection, kind: str, language: str) -> tuple[int | None, str | None]:
+    """After loading `kind`: `compaction.advice` (row groups a lookup reads, and whether to optimize),
+    or (None, None) for kinds that add no payment rows."""
+    if KINDS[kind].table != "payment_rows":
+        return None, None
+    return compaction.advice(con, language)
 
 
 def _too_large(kind: str, path: Path, name: str) -> Report | None:
