@@ -233,20 +233,32 @@ select * exclude (_first_word, _note_word) from final
     return dicts, norm
 
 
-def run(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str], values: dict[str, object]) -> None:
-    """Temp table `norm` from `raw` (see `build`); `values` from `params`. The dictionaries are dropped after."""
+def run(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str], values: dict[str, object],
+        keep_every_join: bool = False) -> None:
+    """Temp table `norm` from `raw` (see `build`); `values` from `params`. The dictionaries are dropped after.
+
+    `keep_every_join` joins identity dictionaries back all the same (the reference `norm` they are
+    checked against in tests/test_normalise_dicts.py).
+    """
     dicts, norm = build(kind, present)
     try:
-        same = set()
-        for table, select, identity in dicts:
-            con.execute(f"create or replace temp table {table} as {select}", _bound(select, values))
-            if identity is not None and con.execute(identity, _bound(identity, values)).fetchall()[0][0]:
-                same.add(table)
-        sql = norm(same)
+        same = make_dictionaries(con, dicts, values)
+        sql = norm(set() if keep_every_join else same)
         con.execute(sql, _bound(sql, values))
     finally:
         for table, _, _ in dicts:
             con.execute(f"drop table if exists temp.{table}")
+
+
+def make_dictionaries(con: duckdb.DuckDBPyConnection, dicts: list[tuple[str, str, str | None]],
+                      values: dict[str, object]) -> set[str]:
+    """Create the dictionary tables of `build`; returns those that change nothing (identity)."""
+    same = set()
+    for table, select, identity in dicts:
+        con.execute(f"create or replace temp table {table} as {select}", _bound(select, values))
+        if identity is not None and con.execute(identity, _bound(identity, values)).fetchall()[0][0]:
+            same.add(table)
+    return same
 
 
 def _bound(sql: str, values: dict[str, object]) -> dict[str, object]:

@@ -48,17 +48,7 @@ def _norm(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, keep_every
     present = set(header.columns.values())
     normalise.install_macros(con)
     source.load(con, header.index, header.columns, {c.name for c in kind.columns if c.type == ID})
-    values = normalise.params(kind, present, header.units, b"k" * 32)
-    if keep_every_join:
-        dicts, norm = normalise.build(kind, present)
-        for table, select, _ in dicts:
-            con.execute(f"create or replace temp table {table} as {select}", normalise._bound(select, values))
-        sql = norm(set())
-        con.execute(sql, normalise._bound(sql, values))
-        for table, _, _ in dicts:
-            con.execute(f"drop table temp.{table}")
-    else:
-        normalise.run(con, kind, present, values)
+    normalise.run(con, kind, present, normalise.params(kind, present, header.units, b"k" * 32), keep_every_join)
     rows = con.execute("select * from norm order by _row").fetchall()
     drop_raw(con)
     con.execute("drop table norm")
@@ -89,10 +79,6 @@ def test_a_clean_upload_skips_the_text_joins(tmp_path: Path) -> None:
     source.load(con, header.index, header.columns, {"id_number"})
     values = normalise.params(kind, present, header.units, b"k" * 32)
     dicts, norm = normalise.build(kind, present)
-    same = set()
-    for table, select, identity in dicts:
-        con.execute(f"create or replace temp table {table} as {select}", normalise._bound(select, values))
-        if identity and con.execute(identity, normalise._bound(identity, values)).fetchall()[0][0]:
-            same.add(table)
+    same = normalise.make_dictionaries(con, dicts, values)
     assert same == {"_d_first", '"_d_fund_code"', '"_d_township"', '"_d_village"', '"_d_household_no"', '"_d_name"'}
     assert "_d_name" not in norm(same) and "_d_amount" in norm(same)
