@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -19,8 +20,15 @@ ROLES = ("finance", "auditor", "admin")
 MIN_PASSWORD = 8
 _NAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,40}$")
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-# verified against when the name is unknown, so a wrong name costs the same time as a wrong password
-_DUMMY_HASH = _HASHER.hash("not-a-real-account-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name costs the same time as a wrong password.
+
+    Made on first use, not at import: hashing takes ~0.2 s, which every CLI command would pay.
+    """
+    return _HASHER.hash("not-a-real-account-password")
 
 
 def hash_password(password: str) -> str:
@@ -132,7 +140,7 @@ def authenticate(con: duckdb.DuckDBPyConnection, name: str, password: str,
     now = now or _now()
     user = get_user(con, name or "")
     if user is None:
-        check_password(_DUMMY_HASH, password or "")
+        check_password(_dummy_hash(), password or "")
         if sleep:
             time.sleep(failure_delay(1))
         raise _denied()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
-import pandas as pd
 
 from funds import buckets, db, workdays
+
+if TYPE_CHECKING:
+    import pandas as pd
 from funds.errors import UsageError
 
 KINDS = ("payments", "allocations", "projects")
@@ -30,6 +31,9 @@ def _check(kind: str, by: str) -> None:
 def items(con: duckdb.DuckDBPyConnection, kind: str, year: int | None = None, as_of: dt.date | None = None,
           working_days: bool = False) -> pd.DataFrame:
     """One row per item with `lag_days` (paid) or `age_days` (unpaid, against as_of) and a `breach` flag."""
+    import numpy as np  # here, not at the top: every CLI command imports this module for its choices
+    import pandas as pd
+
     _check(kind, "fund")
     as_of = as_of or dt.date.today()
     rows = db.fetch_dicts(con, "list_lag_items", {"kind": kind, "year": year})

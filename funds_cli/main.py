@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -130,6 +132,24 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def entry() -> None:
+    """The `funds` command: `main`, then a quick exit.
+
+    Tearing down an interpreter that has loaded pandas, pandera and DuckDB takes 0.2-0.4 s of a
+    command's time (and DuckDB's bindings print leak notices on the way out). The exit handlers
+    still run first (the log is flushed, cached snapshot connections are closed), then the
+    process ends without the teardown. Tests call `main` itself.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed pipe (`funds ... | head`): nothing more can be written anyway
+    atexit._run_exitfuncs()  # the handlers a normal exit would run
+    os._exit(code)
+
+
 def current_user(args: argparse.Namespace) -> str:
     """Who is uploading: --user, else the login name."""
     if getattr(args, "user", None):
@@ -141,6 +161,6 @@ def current_user(args: argparse.Namespace) -> str:
 
 
 if __name__ == "__main__":  # run as a script: use the package's module so handlers register in one place
-    from funds_cli.main import main as package_main
+    from funds_cli.main import entry as package_entry
 
-    sys.exit(package_main())
+    package_entry()

@@ -1,0 +1,55 @@
+"""The `funds` command as a user runs it: a separate process, its output through a pipe, its exit code.
+
+`funds_cli.main.entry` skips the interpreter's teardown, so these check what it must keep:
+buffered output reaches the pipe, the exit code is the command's, the exit handlers run.
+They also pin the start-up work an ingest no longer does first (pandas and pandera are
+imported beside DuckDB's reading, on a thread that is finished when the check returns).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, SAMPLE
+
+
+def _env() -> dict[str, str]:
+    """This environment without FUNDS_* settings, and with stdout buffered as a user's shell has it."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("FUNDS_") and k != "PYTHONUNBUFFERED"}
+
+
+def _funds(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    env = _env()
+    env.update({"FUNDS_DB": str(db), "PYTHONPATH": str(ROOT), "FUNDS_INGEST_NICE": "0"})
+    return subprocess.run([sys.executable, "-m", "funds_cli", *args], capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+def test_a_loaded_file_prints_through_a_pipe_and_exits_0(catalogue_db: Path) -> None:
+    out = _funds("ingest", "--json", "payments", str(SAMPLE / "payments_utf8_bom.csv"), db=catalogue_db)
+    assert out.returncode == 0, out.stderr
+    # a pipe is block-buffered: without a flush before the exit the document's tail is lost
+    assert [f["status"] for f in json.loads(out.stdout)["files"]] == ["loaded"]
+    assert "leak" not in out.stderr.lower()  # the teardown's notices are not shown to the user
+
+
+def test_a_rejected_file_exits_1_with_its_reasons(catalogue_db: Path) -> None:
+    out = _funds("--lang", "en", "ingest", "payments", str(SAMPLE / "invalid" / "bad-id-checksum.csv"), db=catalogue_db)
+    assert out.returncode == 1
+    assert "bad-id-checksum" in out.stderr
+
+
+def test_exit_handlers_still_run(catalogue_db: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    code = ("import atexit, sys; from pathlib import Path; from funds_cli.main import entry\n"
+            f"atexit.register(lambda: Path({str(marker)!r}).write_text('yes'))\n"
+            "sys.argv = ['funds', 'batches']; entry()")
+    env = _env()
+    env.update({"FUNDS_DB": str(catalogue_db), "PYTHONPATH": str(ROOT)})
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert marker.read_text() == "yes"
