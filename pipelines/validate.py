@@ -7,14 +7,14 @@ they will be stored: ID numbers already replaced by their keyed hash and masked 
 
 from __future__ import annotations
 
+import importlib
+import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-import pandas as pd
-import pandera.pandas as pa
 import pyarrow as pa_arrow
 
 from funds.checksums import file_sha256
@@ -24,9 +24,30 @@ from pipelines.normalise import BODY
 from pipelines.read import ReadProblem, drop_raw, open_source
 from pipelines.report import Issue, Report, safe_value
 from schemas.columns import DATE, DECIMAL, ID, INT, KINDS, MONEY, YEAR, Kind
-from schemas.models import CHECK_COLUMN, MODELS
 
 sha256_of = file_sha256  # the upload's identity (batches.sha256)
+MODEL_MODULE = "pipelines.model_check"  # pandas + pandera: imported when first needed
+
+
+def preload() -> threading.Thread | None:
+    """Start importing the pandera side on a thread, unless it is imported (or being imported) already.
+
+    The import takes ~0.8 s of Python, the reading and normalising before the model runs are
+    DuckDB work that releases the GIL: in a one-shot process the two overlap. The import
+    that needs the module (`_check_rows`) waits for this one, or raises what it raised.
+    """
+    if MODEL_MODULE in sys.modules:
+        return None
+
+    def work() -> None:
+        try:
+            importlib.import_module(MODEL_MODULE)
+        except BaseException:  # noqa: BLE001 - the import in _check_rows raises it again, on the caller's thread
+            pass
+
+    thread = threading.Thread(target=work, name="funds-import", daemon=True)
+    thread.start()
+    return thread
 
 
 def check(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes,
@@ -36,6 +57,7 @@ def check(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes
     `sha256` is the file's checksum when the caller already has it (the file is not read twice for it).
     """
     started = time.perf_counter()
+    importing = preload()
     kind = KINDS[kind_name]
     report = Report(kind=kind_name, path=original_name or path.name)
     try:
@@ -44,6 +66,9 @@ def check(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes
     except ReadProblem as exc:
         report.add(Issue(exc.code, value=report.path if exc.code == "unreadable-file" else exc.detail or None,
                          params=(("detail", exc.detail),)))
+    finally:
+        if importing is not None:
+            importing.join()  # a file refused early leaves no import running behind it
     report.seconds = time.perf_counter() - started
     return report
 
@@ -89,7 +114,9 @@ def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, 
     legacy = con.execute(
         f'select count(*) from norm where {BODY} and "id_number__legacy"'
     ).fetchall()[0][0] if "id_number" in present else 0
-    model = _ModelCheck(kind, parse_problems)
+    from pipelines.model_check import ModelCheck  # see preload()
+
+    model = ModelCheck(kind, parse_problems)
     if report.rows <= OVERLAP_ROWS:
         # pandera (Python, holding the GIL) runs on a worker thread while DuckDB (which releases
         # it) builds `staged` on both cores; the frames are taken from `norm` first
@@ -157,8 +184,6 @@ def _parse_problems(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str
 
 
 MODEL_CHUNK = 250_000  # rows per pandera call: memory stays flat however long the upload is
-_PANDAS_TYPES = {pa_arrow.string(): pd.StringDtype(), pa_arrow.large_string(): pd.StringDtype(),
-                 pa_arrow.int64(): pd.Int64Dtype()}
 
 
 def _batches(con: duckdb.DuckDBPyConnection, kind: Kind) -> Iterator[pa_arrow.RecordBatch]:
@@ -182,94 +207,7 @@ def _batches(con: duckdb.DuckDBPyConnection, kind: Kind) -> Iterator[pa_arrow.Re
     yield from con.sql(f"select _row, {', '.join(cols)} from norm where {BODY}").to_arrow_reader(MODEL_CHUNK)
 
 
-def _frame(batch: pa_arrow.RecordBatch) -> pd.DataFrame:
-    """One chunk as pandas (Arrow-backed strings: no Python object per cell)."""
-    df = batch.to_pandas(types_mapper=_PANDAS_TYPES.get)
-    return df.set_index("_row")  # the one place a frame index becomes a spreadsheet row number
-
-
 OVERLAP_ROWS = 2_000_000  # up to here the model's frames (~150 MB a million rows) are held at once
-
-
-class _ModelCheck:
-    """The pandera model over the body's frames, collecting issues (on a worker thread or inline)."""
-
-    def __init__(self, kind: Kind, already: set[tuple[int, str]]) -> None:
-        self.kind, self.already = kind, already
-        self.issues: list[Issue] = []
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    def start(self, batches: list[pa_arrow.RecordBatch]) -> None:
-        """Check these chunks on a worker thread; join() waits for it."""
-        def work() -> None:
-            try:
-                self.run(batches)
-            except BaseException as exc:  # re-raised on the caller's thread by join()
-                self._error = exc
-        self._thread = threading.Thread(target=work, name="funds-model-check", daemon=True)
-        self._thread.start()
-
-    def join(self) -> None:
-        """Wait for the worker thread; its exception, if any, is raised here."""
-        if self._thread is not None:
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-    def run(self, batches: Iterable[pa_arrow.RecordBatch]) -> None:
-        """Validate each chunk with the kind's model and note what fails, in row order per chunk."""
-        model = MODELS[self.kind.name]
-        reported: set[tuple[int, str, str]] = set()
-        for batch in batches:
-            df = _frame(batch)
-            try:
-                model.validate(df, lazy=True)
-                continue
-            except pa.errors.SchemaErrors as exc:
-                failures = exc.failure_cases
-            found = []
-            for rec in failures.itertuples(index=False):
-                check_name = str(rec.check)
-                code = "missing-value" if check_name == "not_nullable" else check_name.split(":")[0]
-                column = CHECK_COLUMN.get(code, rec.column) if rec.schema_context == "DataFrameSchema" else rec.column
-                if code not in ("missing-value",) and ":" not in check_name:
-                    continue  # dtype and other structural failures are folded into the parse problems
-                row = int(rec.index) if pd.notna(rec.index) else None
-                if row is None or (row, column) in self.already or (row, column, code) in reported:
-                    continue  # a value that failed to parse also fails the model: report it once
-                reported.add((row, column, code))
-                found.append((row, column, code))
-            self.issues += [_model_issue(df, self.kind, code, row, column) for row, column, code in sorted(found)]
-
-
-def _model_issue(df: pd.DataFrame, kind: Kind, code: str, row: int, column: str) -> Issue:
-    rec = df.loc[row]
-    value: object = rec[column] if column in df.columns else None
-    expected = ""
-    if code == "paid-before-approved":
-        value, expected = _day(rec["paid_date"]), _day(rec["approved_date"])
-    elif code == "paid-exceeds-amount":
-        value, expected = _yuan(rec["paid_amount"]), _yuan(rec["amount"])
-    elif code == "text-too-long":
-        value, expected = len(str(value)), 40
-    elif column in kind.names and kind.column(column).type == MONEY and pd.notna(value):
-        value = _yuan(value)
-    elif column in kind.names and kind.column(column).type == DECIMAL and pd.notna(value):
-        value = f"{int(value) / 10000:g}"
-    shown = None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-    return Issue(code, row=row, column=column, value=safe_value(column, kind.name, shown),
-                 params=(("expected", str(expected)),))
-
-
-def _day(v: object) -> str:
-    return pd.Timestamp(v).date().isoformat() if pd.notna(v) else ""
-
-
-def _yuan(fen: object) -> str:
-    f = int(fen)  # type: ignore[call-overload]
-    sign = "-" if f < 0 else ""
-    return f"{sign}{abs(f) // 100}.{abs(f) % 100:02d}"
 
 
 def _check_totals(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str], report: Report) -> None:

@@ -53,3 +53,26 @@ def test_exit_handlers_still_run(catalogue_db: Path, tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert marker.read_text() == "yes"
+
+
+def test_ingest_imports_pandera_beside_the_read_and_leaves_no_thread(catalogue_db: Path) -> None:
+    code = f"""
+import sys, threading
+from pathlib import Path
+from pipelines.ingest import ingest_file, open_for_ingest
+assert "pandas" not in sys.modules and "pandera" not in sys.modules, "imported before any check"
+con, key = open_for_ingest(Path({str(catalogue_db)!r}))
+bad = ingest_file(con, key, "payments", Path({str(SAMPLE / "invalid" / "missing-column.csv")!r}), "t")
+assert bad.status == "rejected", bad.status
+assert not [t for t in threading.enumerate() if t.name == "funds-import"], "import left running"
+good = ingest_file(con, key, "payments", Path({str(SAMPLE / "payments_ko.csv")!r}), "t")
+assert good.status == "loaded", good.report.flatten()[:3]
+assert "pipelines.model_check" in sys.modules
+con.close()
+print("ok")
+"""
+    env = _env()
+    env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "ok"
