@@ -75,3 +75,14 @@ def test_funds_ingest_advises_optimize_once_lookups_read_many_row_groups(catalog
     assert out["lookup_row_groups"] == 1 and "advice" not in out  # a small county: nothing to advise
     advised = cli("1", "payments_gbk.csv").stdout
     assert "lookup now reads 1 row groups" in advised and "Run `funds optimize`" in advised, advised
+
+
+def test_a_small_load_leaves_the_writer_writing_big_appends_ahead(catalogue_db: Path) -> None:
+    """A batch under two row groups is kept in memory until its checkpoint (pipelines/load.py);
+    the connection must come back writing big appends ahead, or a 5M-row load would sit in memory."""
+    con, key = open_for_ingest(catalogue_db)
+    try:
+        assert ingest_file(con, key, "payments", ROOT / "sample_data" / "payments_utf8_bom.csv", "t").status == "loaded"
+        assert con.execute("select current_setting('enable_optimistic_write')").fetchall()[0][0] is True
+    finally:
+        con.close()
