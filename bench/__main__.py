@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"the full county year: {_label(a.county_rows)} payments in {county_bench.PAYMENT_FILES} files + other sheets")
         files = county_bench.county_files(out / f"county_year_{_label(a.county_rows)}", a.county_rows)
         res["county_year"] = county_bench.full_year(work, files)
+        res["county_cli"] = county_bench.command_line(work, files, a.repeat)
     if "naive" in a.sections:
         say("naive path on samples (pandas/openpyxl, row-by-row, executemany)")
         sample = data.head_csv(csv, work / f"naive_{a.naive_rows}.csv", a.naive_rows)
@@ -180,6 +181,11 @@ def table(res: dict[str, Any]) -> str:
         rows.append((f"county year, {r['files']} files, {r['payment_rows']:,} payments",
                      f"{r['seconds']} s" + ("" if r["all_loaded"] else " (NOT all loaded)"),
                      f"bare read_csv of its CSVs {r['bare_read_csv_seconds']} s: x{r['ratio_to_bare_read_csv']}", "<=15 s"))
+    if g("county_cli"):
+        r = res["county_cli"]
+        rows.append((f"`funds ingest` of one roster, {r['rows']:,} rows, own process", f"{r['seconds']} s wall",
+                     f"bare read_csv in its own process {r['bare_process_seconds']} s: x{r['ratio_to_bare_process']}",
+                     "-"))
     if g("ingest_xlsx"):
         r = res["ingest_xlsx"]
         rows.append((f"xlsx ingest {r['rows']:,} rows", f"{r['rows_per_s']:,} rows/s ({r['seconds']} s)",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -66,3 +69,39 @@ def full_year(work: Path, files: demo.DemoFiles) -> dict[str, Any]:
             "all_loaded": all(f["status"] == "loaded" for f in per_file),
             "bare_read_csv_seconds": round(bare_seconds, 2), "ratio_to_bare_read_csv": round(seconds / bare_seconds, 2),
             "per_file": per_file}
+
+
+def command_line(work: Path, files: demo.DemoFiles, repeat: int) -> dict[str, Any]:
+    """One roster through `funds ingest` as a user runs it (a new process, into a database holding
+    the catalogue), wall time with start-up and exit, best of `repeat`.
+
+    Baseline: a new Python process doing DuckDB's bare read_csv of the same file into a table of
+    a new database file. Both pay an interpreter start; the ingest also pays its imports.
+    """
+    roster = files.payments[0]
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "FUNDS_INGEST_NICE": "0"}
+    db_path, bare_path = work / "cli.duckdb", work / "cli_bare.duckdb"
+
+    def fresh() -> None:
+        for p in work.glob("cli*.duckdb*"):
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+        con, key = open_for_ingest(db_path)
+        ingest_file(con, key, "funds", files.funds, "bench")
+        con.close()
+
+    def run(args: list[str]) -> float:
+        t = time.perf_counter()
+        subprocess.run([sys.executable, *args], check=True, capture_output=True, env=env, cwd=root)
+        return time.perf_counter() - t
+
+    ingest, bare = [], []
+    for _ in range(repeat):
+        fresh()
+        ingest.append(run(["-m", "funds_cli", "ingest", "payments", str(roster), "--db", str(db_path)]))
+        bare.append(run(["-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+                               "c.execute('create table t as select * from read_csv($p)', {'p': sys.argv[2]}); c.close()",
+                         str(bare_path), str(roster)]))
+    return {"file": roster.name, "rows": sum(1 for _ in roster.open("rb")) - 1, "seconds": round(min(ingest), 3),
+            "all_seconds": [round(x, 3) for x in ingest], "bare_process_seconds": round(min(bare), 3),
+            "ratio_to_bare_process": round(min(ingest) / min(bare), 2)}
