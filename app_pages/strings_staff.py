@@ -68,6 +68,13 @@ STRINGS: dict[str, dict[str, str]] = {
                      "ko": "배치 {batch}({kind})를 교체합니다."},
     "up.cancel_replace": {"zh": "取消替换", "en": "Cancel replacing", "ko": "교체 취소"},
     "up.failed": {"zh": "处理失败：{message}", "en": "Failed: {message}", "ko": "실패: {message}"},
+    "up.optimize": {"zh": "现在优化查询（查询照常可用）", "en": "Optimize lookups now (kiosks keep answering)",
+                    "ko": "지금 조회 최적화 (조회는 계속 됩니다)"},
+    "up.optimizing": {"zh": "正在按身份证号重排发放记录…", "en": "Re-sorting the payment rows by ID…",
+                      "ko": "지급 내역을 주민번호 순으로 다시 정렬하는 중…"},
+    "up.optimized": {"zh": "已优化：重排了 {rows} 条记录（{seconds} 秒），现在每次查询读 {runs} 个数据块。",
+                     "en": "Optimized: {rows} rows re-sorted ({seconds} s); a lookup now reads {runs} row group(s).",
+                     "ko": "최적화됨: {rows}건을 다시 정렬했습니다({seconds}초). 이제 조회 한 번에 블록 {runs}개를 읽습니다."},
     "up.start_over": {"zh": "重新上传", "en": "Start over", "ko": "다시 시작"},
     # batches
     "bt.title": {"zh": "导入批次", "en": "Loaded batches", "ko": "올린 배치"},

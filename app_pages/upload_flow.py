@@ -135,10 +135,34 @@ def render(user: dict[str, Any], prefix: str = "up", replacing: dict[str, Any] |
         st.success(t("up.loaded", batch=load.outcome.batch_id, rows=load.outcome.report.rows))
         if load.advice:
             st.info(load.advice)
+            _optimize(user, flow, prefix)
         if replacing and f"{prefix}_done" not in st.session_state:
             st.session_state[f"{prefix}_done"] = load.outcome.batch_id
     elif load.outcome is not None:
         _show_check(load, prefix + "_load")
+
+
+def _optimize(user: dict[str, Any], flow: dict[str, Any], prefix: str) -> None:
+    """The advice's button: `funds optimize` in the background, then what it did (and an audit entry)."""
+    job = flow.get("optimize")
+    if job is None:
+        if st.button(t("up.optimize"), key=f"{prefix}_optimize"):
+            flow["optimize"] = check_job.start_optimize(session.db_path(), user["name"])
+            st.rerun()
+        return
+    if not job.done:
+        _wait(t("up.optimizing"), job)
+        return
+    result = job.result or {}
+    if not flow.get("optimize_logged"):
+        flow["optimize_logged"] = True
+        _audit(user, "optimize", {"status": "failed" if job.error else "done",
+                                  **{k: result.get(k) for k in ("mode", "rows_rewritten", "sorted_runs", "seconds")}})
+    if job.error is not None:
+        st.error(t("up.failed", message=job.error.message(lang())))
+    else:
+        st.success(t("up.optimized", rows=f"{result['rows_rewritten']:,}", seconds=result["seconds"],
+                     runs=result["sorted_runs"]))
 
 
 def _detail(job: check_job.Job) -> dict[str, Any]:
@@ -153,7 +177,7 @@ def _detail(job: check_job.Job) -> dict[str, Any]:
     return out
 
 
-def _wait(message: str, job: check_job.Job) -> None:
+def _wait(message: str, job: check_job.Background) -> None:
     """A progress line that reruns the page when the background job finishes."""
 
     @st.fragment(run_every=POLL_SECONDS)
@@ -165,7 +189,7 @@ def _wait(message: str, job: check_job.Job) -> None:
     poll()
 
 
-def job_elapsed(job: check_job.Job) -> float:
+def job_elapsed(job: check_job.Background) -> float:
     """Seconds since the job began."""
     import time
 

@@ -152,14 +152,11 @@ def test_upload_bad_file_shows_grouped_errors_and_a_marked_xlsx(demo_db: Path, t
         assert entry["action"] == "upload-check" and '"status": "rejected"' in entry["detail"]
 
 
-def test_upload_good_file_checks_then_loads_on_confirm(demo_db: Path, tmp_path: Path, monkeypatch,
-                                                       upload_files) -> None:
-    target = _copy(demo_db, tmp_path, monkeypatch)
-    monkeypatch.setenv("FUNDS_OPTIMIZE_HINT_ROW_GROUPS", "1")  # any table: the load ends with the optimize note
+def _check_then_load(at: AppTest, target: Path, good: bytes) -> int:
+    """Upload `good`, check it, confirm the load; returns how many batches there were before."""
     with db.reading(target) as con:
         before = len(db.fetch_dicts(con, "list_batches"))
-    at = _app("staff_upload", {"name": "alice", "role": "finance"}).run()
-    at.file_uploader[0].set_value(("good.csv", upload_files["good"], "text/csv"))
+    at.file_uploader[0].set_value(("good.csv", good, "text/csv"))
     at.run()
     at.button(key="up_check").click()
     at.run()
@@ -171,12 +168,46 @@ def test_upload_good_file_checks_then_loads_on_confirm(demo_db: Path, tmp_path: 
     at.run()
     _wait_job(at, "up_flow", "load")
     assert any("批次" in s.value for s in at.success)
+    return before
+
+
+def test_upload_good_file_checks_then_loads_on_confirm(demo_db: Path, tmp_path: Path, monkeypatch,
+                                                       upload_files) -> None:
+    target = _copy(demo_db, tmp_path, monkeypatch)
+    monkeypatch.setenv("FUNDS_OPTIMIZE_HINT_ROW_GROUPS", "1")  # any table: the load ends with the optimize note
+    at = _app("staff_upload", {"name": "alice", "role": "finance"}).run()
+    before = _check_then_load(at, target, upload_files["good"])
     assert any("funds optimize" in i.value for i in at.info)
     with db.reading(target) as con:
         batches = db.fetch_dicts(con, "list_batches")
     assert len(batches) == before + 1 and batches[0]["user_name"] == "alice" and batches[0]["kind"] == "payments"
     with staff_connection(target) as con:
         assert [e["action"] for e in audit_log.recent(con)][:2] == ["upload-load", "upload-check"]
+
+
+def test_the_optimize_advice_has_a_button_that_optimizes(demo_db: Path, tmp_path: Path, monkeypatch,
+                                                         upload_files) -> None:
+    from funds import compaction
+
+    target = _copy(demo_db, tmp_path, monkeypatch)
+    monkeypatch.setenv("FUNDS_OPTIMIZE_HINT_ROW_GROUPS", "1")
+    at = _app("staff_upload", {"name": "alice", "role": "finance"}).run()
+    _check_then_load(at, target, upload_files["good"])
+    with db.reading(target) as con:
+        runs_before = len(compaction._runs(con))
+        before = db.fetch_dicts(con, "payment_rows_summary")[0]
+    assert runs_before >= 2  # the demo county's batches, then this one: each a run of its own
+    at.button(key="up_optimize").click()
+    at.run()
+    _wait_job(at, "up_flow", "optimize")
+    assert any("已优化" in s.value for s in at.success), [s.value for s in at.success]
+    assert not [b for b in at.button if b.key == "up_optimize"]  # done: the button is gone
+    with db.reading(target) as con:  # the published snapshot: what kiosks now read
+        assert len(compaction._runs(con)) < runs_before
+        assert db.fetch_dicts(con, "payment_rows_summary")[0] == before  # same rows, same money
+    with staff_connection(target) as con:
+        entry = audit_log.recent(con)[0]
+    assert entry["action"] == "optimize" and '"status": "done"' in entry["detail"]
 
 
 def test_upload_over_the_size_limit_is_refused_before_reading(fresh_db: Path, monkeypatch) -> None:
