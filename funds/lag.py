@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from funds import buckets, db, workdays
+from funds.errors import UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
-from funds.errors import UsageError
 
 KINDS = ("payments", "allocations", "projects")
 GROUP_BY = {"fund": "fund_code", "department": "department", "township": "township", "village": "village",
