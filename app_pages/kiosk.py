@@ -76,24 +76,29 @@ def _lookup_view() -> None:
         ks.countdown()
         return
     with st.form("kiosk_lookup", clear_on_submit=True, enter_to_submit=True):
-        id_text = st.text_input(t("kiosk.id"), help=t("kiosk.id_help"), max_chars=24, autocomplete="off",
-                                key="kiosk_id")
-        name = st.text_input(t("kiosk.name"), max_chars=40, autocomplete="off", key="kiosk_name")
-        submitted = st.form_submit_button(t("kiosk.search"), type="primary", use_container_width=True)
-    if submitted:
-        with guarded():
-            _lookup(id_text or "", name or "")
-        if ks.locked():
-            st.rerun()
-        if ss.get("kiosk_result"):
-            st.rerun()
+        st.text_input(t("kiosk.id"), help=t("kiosk.id_help"), max_chars=24, autocomplete="off", key="kiosk_id")
+        st.text_input(t("kiosk.name"), max_chars=40, autocomplete="off", key="kiosk_name")
+        st.form_submit_button(t("kiosk.search"), type="primary", use_container_width=True, key="kiosk_search")
     if ss.get("kiosk_msg"):
         st.warning(t(ss["kiosk_msg"]))
+
+
+def _answer_submitted() -> None:
+    """Answer a lookup submitted from the last screen before anything is drawn.
+
+    The result then takes the form's place, with the finish button above it, in this same run
+    of the page: the browser gets the answer after one run, not after the form's run and a
+    rerun (which doubled the server's work per lookup).
+    """
+    if ks.mode() == "lookup" and ss.get("kiosk_search") and not ks.locked():
+        with guarded():
+            _lookup(ss.get("kiosk_id") or "", ss.get("kiosk_name") or "")
 
 
 style()
 language_switch()
 ks.expire_if_idle()
+_answer_submitted()
 st.title(t("kiosk.title"), anchor=False)
 modes = ("lookup", "inquiry", "ticket")
 cols = st.columns(len(modes))

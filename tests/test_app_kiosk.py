@@ -35,8 +35,7 @@ def app(demo_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 def _lookup(at: AppTest, id_text: str, name: str) -> None:
     at.text_input(key="kiosk_id").input(id_text)
     at.text_input(key="kiosk_name").input(name)
-    submit = [b for b in at.button if "FormSubmitter" in b.id]
-    submit[0].click().run()
+    at.button(key="kiosk_search").click().run()
     assert not at.exception
 
 
@@ -76,7 +75,7 @@ def test_throttle_after_failures(app: AppTest, person: dict, monkeypatch: pytest
     for _ in range(2):
         _lookup(app, person["id"], "错名字")
     assert any("30" in w.value or "29" in w.value for w in app.warning)
-    assert not [b for b in app.button if "FormSubmitter" in b.id]  # no form while waiting
+    assert not [b for b in app.button if b.key == "kiosk_search"]  # no form while waiting
 
 
 def test_finish_and_idle_clear_the_screen(app: AppTest, person: dict) -> None:
@@ -106,3 +105,17 @@ def test_inquiry_from_result_and_ticket(app: AppTest, person: dict) -> None:
     [b for b in app.button if "FormSubmitter" in b.id][0].click().run()
     assert not app.exception
     assert any("尚未答复" in s.value for s in app.subheader)
+
+
+def test_an_answer_takes_one_run_of_the_page(app: AppTest, person: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A found household is drawn in the run that received the form, with no st.rerun(): a second
+    run doubled the server's work per lookup, which is what 20 busy kiosks queue for."""
+    import streamlit as st
+
+    reruns: list[object] = []
+    real = st.rerun
+    monkeypatch.setattr(st, "rerun", lambda *a, **k: (reruns.append(k), real(*a, **k)))
+    _lookup(app, person["id"], person["name"])
+    assert "kiosk_result" in app.session_state and app.button(key="kiosk_finish")
+    assert any("kiosk-total" in m.value for m in app.markdown)
+    assert reruns == []
