@@ -222,6 +222,47 @@ def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+@contextmanager
+def checking(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for a dry-run check of an upload: the newest snapshot, attached read-only to a
+    private DuckDB instance with the ingest's memory limit.
+
+    A check holds the upload's rows in temp tables. On a cursor of the readers' shared
+    connection (`reading`) that memory would come, without a limit, out of the instance that
+    serves every kiosk lookup; here it is bounded by `ingest_memory_mb` and spills beside the
+    database, as a load does. The snapshot stays pinned (no publisher deletes it) until the
+    block ends. Without any snapshot it is `reading`.
+    """
+    if not path.exists():
+        connect(path, read_only=True)  # raises NotInitialised with what to do
+    recover(path) or _first_snapshot(path)
+    with snapshots.pinned(path) as snap:
+        if snap is None:
+            with reading(path) as con:
+                yield con
+            return
+        con = duckdb.connect(":memory:")
+        try:
+            limit_memory(con, path)
+            con.execute(f"attach '{_literal(snap)}' as snapshot (read_only)")
+            con.execute("use snapshot")
+            yield con
+        finally:
+            con.close()
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    """Bound what one upload's check or load may hold in memory (a 5M-row file must not need 5 GB):
+    DuckDB spills the rest to a folder beside the database (same disk, same permissions), which it empties."""
+    con.execute(f"set memory_limit = '{settings.get_int('ingest_memory_mb')}MB'")
+    con.execute(f"set temp_directory = '{_literal(db_path.with_name(db_path.name + '.tmp'))}'")
+
+
+def _literal(path: Path) -> str:
+    """A path as the inside of a SQL string literal (ATTACH and SET take no bound parameters)."""
+    return str(path).replace("'", "''")
+
+
 def fetch_dicts(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Run a named query with bound parameters and return its rows as dicts."""
     cur = con.execute(query_text(name), params or {})

@@ -1,7 +1,7 @@
 """Check or load an upload (or optimize the table) on a worker thread, so the web server keeps answering lookups.
 
-The check (a dry run) reads through `db.reading` (the readers' connection) and builds the
-marked XLSX when there are problems; the load and `optimize` take the writer's connection.
+The check (a dry run) reads the newest snapshot through `db.checking` (its own memory-limited
+DuckDB instance) and builds the marked XLSX when there are problems; the load and `optimize` take the writer's connection.
 DuckDB and Arrow release the GIL for their heavy parts, so other sessions' lookups keep running.
 """
 
@@ -100,7 +100,7 @@ def _run(job: Job, db_path: Path) -> None:
             con.close()
         return
     key = keys.load(settings.secret_path(db_path))
-    with db.reading(db_path) as con:
+    with db.checking(db_path) as con:
         job.outcome = ingest_file(con, key, job.kind, job.path, job.user, replacing=job.replacing,
                                   original_name=job.name, dry_run=True)
     report = job.outcome.report

@@ -46,20 +46,10 @@ def open_for_ingest(db_path: Path) -> tuple[duckdb.DuckDBPyConnection, bytes]:
         db.initialise(db_path)
     key = keys.load(settings.secret_path(db_path))
     con = db.connect(db_path)
-    limit_memory(con, db_path)
+    db.limit_memory(con, db_path)
     if db.migrate(con) or snapshots.needs_publish(db_path):
         db.publish(con, db_path)  # first use, a new schema, or a writer that died before publishing
     return con, key
-
-
-def limit_memory(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
-    """Bound what one ingest may hold in memory (a 5M-row file must not need 5 GB): DuckDB spills the rest.
-
-    The spill folder sits beside the database (same disk, same permissions) and is emptied by DuckDB.
-    """
-    con.execute(f"set memory_limit = '{settings.get_int('ingest_memory_mb')}MB'")
-    spill = str(db_path.with_name(db_path.name + ".tmp")).replace("'", "''")
-    con.execute(f"set temp_directory = '{spill}'")
 
 
 def optimize_advice(con: duckdb.DuckDBPyConnection, kind: str, language: str) -> tuple[int | None, str | None]:

@@ -83,3 +83,31 @@ def test_a_database_copied_in_without_snapshots_is_read(demo_db: Path, tmp_path:
     path = copy_db(demo_db, tmp_path / "copied.duckdb")
     with db.reading(path) as con:
         assert con.execute("select count(*) from payments").fetchall()[0][0] > 0
+
+
+def test_an_upload_check_reads_the_snapshot_in_its_own_memory_limited_instance(catalogue_db: Path, monkeypatch) -> None:
+    """The app's dry-run check (db.checking): the published rows, read-only, under ingest_memory_mb, and
+    not on the instance that serves kiosk lookups, whose memory has no such limit."""
+    import duckdb
+    import pytest
+
+    from pipelines import check_job
+
+    monkeypatch.setenv("FUNDS_INGEST_MEMORY_MB", "96")
+    with db.reading(catalogue_db) as kiosk:
+        kiosk_limit = kiosk.execute("select current_setting('memory_limit')").fetchall()[0][0]
+        funds = kiosk.execute("select count(*) from funds").fetchall()[0][0]
+    with db.checking(catalogue_db) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchall()[0][0] == "91.5 MiB"  # 96 MB
+        assert con.execute("select count(*) from funds").fetchall()[0][0] == funds > 0
+        with pytest.raises(duckdb.Error, match="read-only|read only"):
+            con.execute("create table scribble (i int)")
+    with db.reading(catalogue_db) as kiosk:  # the kiosk's instance keeps its own setting
+        assert kiosk.execute("select current_setting('memory_limit')").fetchall()[0][0] == kiosk_limit != "91.5 MiB"
+    sample = Path(__file__).resolve().parent.parent / "sample_data" / "payments_utf8_bom.csv"
+    used: list[Path] = []
+    real = db.checking
+    monkeypatch.setattr(db, "checking", lambda path: (used.append(path), real(path))[1])
+    job = check_job.start(catalogue_db, "payments", sample, "p.csv", "t")
+    assert job.wait(120) and job.error is None and job.outcome.status == "valid", job.outcome
+    assert used == [catalogue_db]  # the page's check went through it
