@@ -119,3 +119,5 @@ def test_an_answer_takes_one_run_of_the_page(app: AppTest, person: dict, monkeyp
     assert "kiosk_result" in app.session_state and app.button(key="kiosk_finish")
     assert any("kiosk-total" in m.value for m in app.markdown)
     assert reruns == []
+    # the typed ID number and name do not stay in the session once the result is shown
+    assert "kiosk_id" not in app.session_state and "kiosk_name" not in app.session_state
