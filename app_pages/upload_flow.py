@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,41 +95,28 @@ def render(user: dict[str, Any], prefix: str = "up", replacing: dict[str, Any] |
         width = max((len(r) for r in head[:12]), default=0)
         st.dataframe([[*r, *[""] * (width - len(r))] for r in head[:12]], hide_index=True)
 
-    check = flow.get("check")
-    if check is not None and check.kind != kind:  # the kind changed: the old report no longer applies
+    old = flow.get("check")
+    if old is not None and old.kind != kind:  # the kind changed: the old report no longer applies
         flow.pop("check", None)
         flow.pop("load", None)
-        check = None
+
+    def start(load: bool) -> check_job.Job:
+        return check_job.start(session.db_path(), kind, flow["path"], flow["name"], user["name"], load=load,
+                               replacing=replacing["batch_id"] if replacing else None, lang=lang())
+
+    check = _step(flow, "check", lambda: st.button(t("up.check"), type="primary", key=f"{prefix}_check"),
+                  lambda: start(False), t("up.checking"))
     if check is None:
-        if st.button(t("up.check"), type="primary", key=f"{prefix}_check"):
-            flow["check"] = check_job.start(
-                session.db_path(), kind, flow["path"], flow["name"], user["name"],
-                replacing=replacing["batch_id"] if replacing else None, lang=lang())
-            st.rerun()
         return
-    if not check.done:
-        _wait(t("up.checking"), check)
-        return
-    if not flow.get("check_logged"):
-        flow["check_logged"] = True
-        _audit(user, "upload-check", _detail(check))
+    _audit_once(flow, "check", user, "upload-check", _detail(check))
     if not _show_check(check, prefix):
         return
 
-    load = flow.get("load")
+    load = _step(flow, "load", lambda: st.button(t("up.confirm"), type="primary", key=f"{prefix}_confirm"),
+                 lambda: start(True), t("up.loading"))
     if load is None:
-        if st.button(t("up.confirm"), type="primary", key=f"{prefix}_confirm"):
-            flow["load"] = check_job.start(session.db_path(), kind, flow["path"], flow["name"], user["name"],
-                                           load=True, replacing=replacing["batch_id"] if replacing else None,
-                                           lang=lang())
-            st.rerun()
         return
-    if not load.done:
-        _wait(t("up.loading"), load)
-        return
-    if not flow.get("load_logged"):
-        flow["load_logged"] = True
-        _audit(user, "upload-load", _detail(load))
+    _audit_once(flow, "load", user, "upload-load", _detail(load))
     if load.error is not None:
         st.error(t("up.failed", message=load.error.message(lang())))
     elif load.outcome and load.outcome.status == "loaded":
@@ -144,25 +132,42 @@ def render(user: dict[str, Any], prefix: str = "up", replacing: dict[str, Any] |
 
 def _optimize(user: dict[str, Any], flow: dict[str, Any], prefix: str) -> None:
     """The advice's button: `funds optimize` in the background, then what it did (and an audit entry)."""
-    job = flow.get("optimize")
+    job = _step(flow, "optimize", lambda: st.button(t("up.optimize"), key=f"{prefix}_optimize"),
+                lambda: check_job.start_optimize(session.db_path(), user["name"]), t("up.optimizing"))
     if job is None:
-        if st.button(t("up.optimize"), key=f"{prefix}_optimize"):
-            flow["optimize"] = check_job.start_optimize(session.db_path(), user["name"])
-            st.rerun()
-        return
-    if not job.done:
-        _wait(t("up.optimizing"), job)
         return
     result = job.result or {}
-    if not flow.get("optimize_logged"):
-        flow["optimize_logged"] = True
-        _audit(user, "optimize", {"status": "failed" if job.error else "done",
-                                  **{k: result.get(k) for k in ("mode", "rows_rewritten", "sorted_runs", "seconds")}})
+    _audit_once(flow, "optimize", user, "optimize", {
+        "status": "failed" if job.error else "done",
+        **{k: result.get(k) for k in ("mode", "rows_rewritten", "sorted_runs", "seconds")}})
     if job.error is not None:
         st.error(t("up.failed", message=job.error.message(lang())))
     else:
         st.success(t("up.optimized", rows=f"{result['rows_rewritten']:,}", seconds=result["seconds"],
                      runs=result["sorted_runs"]))
+
+
+def _step(flow: dict[str, Any], name: str, pressed: Callable[[], bool], start: Callable[[], Any],
+          waiting: str) -> Any:
+    """One step of the flow run in the background: its button until pressed, then its progress, then the
+    finished job (None until then). The job is kept in `flow[name]`."""
+    job = flow.get(name)
+    if job is None:
+        if pressed():
+            flow[name] = start()
+            st.rerun()
+        return None
+    if not job.done:
+        _wait(waiting, job)
+        return None
+    return job
+
+
+def _audit_once(flow: dict[str, Any], step: str, user: dict[str, Any], action: str, detail: dict[str, Any]) -> None:
+    """Record a finished step in the audit log once, however often the page reruns afterwards."""
+    if not flow.get(f"{step}_logged"):
+        flow[f"{step}_logged"] = True
+        _audit(user, action, detail)
 
 
 def _detail(job: check_job.Job) -> dict[str, Any]:
