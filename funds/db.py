@@ -199,6 +199,13 @@ def writing(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+def _published(path: Path) -> None:
+    """Before reading `path`: it exists (else NotInitialised says what to do) and has its newest snapshot published."""
+    if not path.exists():
+        connect(path, read_only=True)  # raises NotInitialised with what to do
+    recover(path) or _first_snapshot(path)
+
+
 @contextmanager
 def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only cursor for queries, closed afterwards.
@@ -208,9 +215,7 @@ def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     process's readers (funds/readers.py); without any snapshot (a database from before
     snapshots, not yet written to) it opens the main file read-only for this call only.
     """
-    if not path.exists():
-        connect(path, read_only=True)  # raises NotInitialised with what to do
-    recover(path) or _first_snapshot(path)
+    _published(path)
     with readers.cursor(path) as cur:
         if cur is not None:
             yield cur
@@ -233,9 +238,7 @@ def checking(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     database, as a load does. The snapshot stays pinned (no publisher deletes it) until the
     block ends. Without any snapshot it is `reading`.
     """
-    if not path.exists():
-        connect(path, read_only=True)  # raises NotInitialised with what to do
-    recover(path) or _first_snapshot(path)
+    _published(path)
     with snapshots.pinned(path) as snap:
         if snap is None:
             with reading(path) as con:
