@@ -159,6 +159,13 @@ def _float_text(value: float) -> str:
 _FAST_TEXT: dict[type, Callable[[Any], str]] = {
     float: _float_text, dt.date: dt.date.isoformat, dt.datetime: lambda v: v.date().isoformat(),
 }
+
+
+def _cell_text(c: Any) -> str:
+    """A cell outside an ID column as text: text as it is, dates and floats by the fast formatters."""
+    return c if c.__class__ is str else (_FAST_TEXT.get(c.__class__) or _plain_text)(c)
+
+
 # cell types no two of which hold equal values (bool, int and float do: True == 1 == 1.0), and whose
 # equal values format alike (0.0 and -0.0 are both "0"): a column of these can be formatted per distinct value
 _DISTINCT_SAFE = {str, float, dt.date, dt.datetime}
@@ -232,16 +239,14 @@ class ExcelSource:
             classes = set(map(type, cells))
             if classes <= {str}:
                 return cells
-            if not keep_float and classes <= _DISTINCT_SAFE:
-                # a column repeats its amounts and dates: format each distinct value once
-                # (these types never compare equal across types, so a set keeps them apart)
-                fast = _FAST_TEXT.get
-                text = {c: c if c.__class__ is str else (fast(c.__class__) or _plain_text)(c) for c in set(cells)}
-                return list(map(text.__getitem__, cells))
             if keep_float:
                 return [c if c.__class__ is str else _excel_text(c, True) for c in cells]
-            fast = _FAST_TEXT.get
-            return [c if c.__class__ is str else (fast(c.__class__) or _plain_text)(c) for c in cells]
+            if classes <= _DISTINCT_SAFE:
+                # a column repeats its amounts and dates: format each distinct value once
+                # (these types never compare equal across types, so a set keeps them apart)
+                text = {c: _cell_text(c) for c in set(cells)}
+                return list(map(text.__getitem__, cells))
+            return list(map(_cell_text, cells))
 
         out: dict[str, Sequence[Any]] = {}
         for idx, name in columns.items():
