@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from bench import ingest_bench
 from pipelines import demo
 from pipelines.ingest import ingest_file, open_for_ingest
 
@@ -83,13 +84,6 @@ def command_line(work: Path, files: demo.DemoFiles, repeat: int) -> dict[str, An
     env = {**os.environ, "PYTHONPATH": str(root), "FUNDS_INGEST_NICE": "0"}
     db_path, bare_path = work / "cli.duckdb", work / "cli_bare.duckdb"
 
-    def fresh() -> None:
-        for p in work.glob("cli*.duckdb*"):
-            shutil.rmtree(p) if p.is_dir() else p.unlink()
-        con, key = open_for_ingest(db_path)
-        ingest_file(con, key, "funds", files.funds, "bench")
-        con.close()
-
     def run(args: list[str]) -> float:
         t = time.perf_counter()
         subprocess.run([sys.executable, *args], check=True, capture_output=True, env=env, cwd=root)
@@ -97,7 +91,8 @@ def command_line(work: Path, files: demo.DemoFiles, repeat: int) -> dict[str, An
 
     ingest, bare = [], []
     for _ in range(repeat):
-        fresh()
+        ingest_bench.fresh_db(work, "cli", files.funds)[0].close()
+        bare_path.unlink(missing_ok=True)
         ingest.append(run(["-m", "funds_cli", "ingest", "payments", str(roster), "--db", str(db_path)]))
         bare.append(run(["-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
                                "c.execute('create table t as select * from read_csv($p)', {'p': sys.argv[2]}); c.close()",

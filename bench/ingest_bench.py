@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -24,9 +25,8 @@ from pipelines.ingest import ingest_file, open_for_ingest
 def fresh_db(folder: Path, name: str, funds_csv: Path) -> tuple[duckdb.DuckDBPyConnection, bytes, Path]:
     """A new database with the county's fund catalogue loaded."""
     path = folder / f"{name}.duckdb"
-    for p in folder.glob(f"{name}.*"):
-        if p.is_file():
-            p.unlink()
+    for p in folder.glob(f"{name}.*"):  # the file, its key, its snapshots and spill folders
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
     con, key = open_for_ingest(path)
     out = ingest_file(con, key, "funds", funds_csv, "bench")
     assert out.status == "loaded", out.report.flatten()[:5]
