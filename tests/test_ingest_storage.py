@@ -15,12 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+from conftest import ROOT, SAMPLE
 
 from funds import compaction
 from funds.idnumber import check_char
 from pipelines.ingest import ingest_file, open_for_ingest
 
-ROOT = Path(__file__).resolve().parent.parent
 HEAD = "资金编码,年度,乡镇,村,姓名,身份证号,金额,审批日期,发放日期"
 ROWS = 130_000  # more than one row group (122,880 rows): each batch ends with a part-filled one
 
@@ -66,7 +66,7 @@ def test_funds_ingest_advises_optimize_once_lookups_read_many_row_groups(catalog
     def cli(threshold: str, sample: str, *extra: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "FUNDS_OPTIMIZE_HINT_ROW_GROUPS": threshold, "FUNDS_INGEST_NICE": "0"}
         result = subprocess.run([sys.executable, "-m", "funds_cli", "--lang", "en", "ingest", "payments",
-                                 str(ROOT / "sample_data" / sample), "--db", str(catalogue_db), *extra],
+                                 str(SAMPLE / sample), "--db", str(catalogue_db), *extra],
                                 capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
         assert result.returncode == 0, result.stderr
         return result
@@ -82,7 +82,7 @@ def test_a_small_load_leaves_the_writer_writing_big_appends_ahead(catalogue_db: 
     the connection must come back writing big appends ahead, or a 5M-row load would sit in memory."""
     con, key = open_for_ingest(catalogue_db)
     try:
-        assert ingest_file(con, key, "payments", ROOT / "sample_data" / "payments_utf8_bom.csv", "t").status == "loaded"
+        assert ingest_file(con, key, "payments", SAMPLE / "payments_utf8_bom.csv", "t").status == "loaded"
         assert con.execute("select current_setting('enable_optimistic_write')").fetchall()[0][0] is True
     finally:
         con.close()

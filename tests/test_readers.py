@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from conftest import SAMPLE
+
 from funds import db, snapshots
 
 
@@ -104,7 +106,7 @@ def test_an_upload_check_reads_the_snapshot_in_its_own_memory_limited_instance(c
             con.execute("create table scribble (i int)")
     with db.reading(catalogue_db) as kiosk:  # the kiosk's instance keeps its own setting
         assert kiosk.execute("select current_setting('memory_limit')").fetchall()[0][0] == kiosk_limit != "91.5 MiB"
-    sample = Path(__file__).resolve().parent.parent / "sample_data" / "payments_utf8_bom.csv"
+    sample = SAMPLE / "payments_utf8_bom.csv"
     used: list[Path] = []
     real = db.checking
     monkeypatch.setattr(db, "checking", lambda path: (used.append(path), real(path))[1])
