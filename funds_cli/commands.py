@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import closing
 from pathlib import Path
 
 from funds import db, settings
@@ -29,7 +30,7 @@ def init(args: argparse.Namespace) -> int:
 def ingest(args: argparse.Namespace) -> int:
     """Check and load files; exit 1 when any file was rejected."""
     from funds_cli.progress import progress
-    from pipelines.ingest import ingest_file, open_for_ingest, optimize_advice
+    from pipelines.ingest import ingest_files, open_for_ingest, optimize_advice
 
     language = lang(args)
     path = _db(args)
@@ -43,13 +44,15 @@ def ingest(args: argparse.Namespace) -> int:
     con, key = open_for_ingest(path)
     outcomes = []
     try:
-        for file in args.files:
-            with progress(f"{file.name}", quiet=args.json):
-                outcome = ingest_file(con, key, args.kind, file, current_user(args), args.replace,
-                                      dry_run=args.dry_run)
-            outcomes.append(outcome)
-            if not args.json:
-                _print_outcome(outcome, language)
+        results = ingest_files(con, key, args.kind, args.files, current_user(args), args.replace,
+                               dry_run=args.dry_run)  # the next file is checked while one loads
+        with closing(results):
+            for file in args.files:
+                with progress(f"{file.name}", quiet=args.json):
+                    outcome = next(results)
+                outcomes.append(outcome)
+                if not args.json:
+                    _print_outcome(outcome, language)
         fan_out, hint = None, None
         if any(o.status == "loaded" for o in outcomes):
             fan_out, hint = optimize_advice(con, args.kind, language)  # lookups slow as big batches pile up

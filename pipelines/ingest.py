@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +19,7 @@ from pipelines.read import drop_raw
 from pipelines.report import Issue, Report
 from schemas.columns import KINDS
 
-TEMP_TABLES = ("norm", "staged")  # and the raw cells: read.drop_raw
+TEMP_TABLES = ("norm", "staged", "fund_names")  # and the raw cells: read.drop_raw
 
 
 @dataclass
@@ -77,30 +81,183 @@ def _too_large(kind: str, path: Path, name: str) -> Report | None:
 def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Path, user: str,
                 replacing: int | None = None, original_name: str | None = None, dry_run: bool = False) -> Outcome:
     """Check one file and load it if valid; a rejected file changes nothing but the ingest log."""
+    _usage(con, kind, replacing)
+    return _finish(con, key, _prepare(con, key, kind, path, original_name, replacing), user, replacing, dry_run)
+
+
+OVERLAP_MAX_MB = 32  # files up to this size are checked while the file before them loads
+
+
+def ingest_files(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: list[Path], user: str,
+                 replacing: int | None = None, dry_run: bool = False) -> Iterator[Outcome]:
+    """`ingest_file` for each file in turn, with the same outcomes, the next file checked while one loads.
+
+    Most of a check (read, normalise, the model, `staged`) needs nothing from the database's
+    tables (`validate.prepare`). A county roster's rows fit in one or two of DuckDB's row groups,
+    and DuckDB scans a table a row group per thread: each of its statements runs on one core.
+    So the next file is prepared on a second cursor (a connection of its own, with its own temp
+    tables) while this one is checked against the stored rows, loaded and published; the checks
+    against stored rows (`validate.finish`, the "already loaded" checksum) wait until the file
+    before has committed, so a file repeating its predecessor is found as before.
+
+    Files over OVERLAP_MAX_MB (whose statements already keep both cores busy, and whose temp
+    tables would double the memory held), or a `replacing` run, go one by one.
+    """
+    _usage(con, kind, replacing)
+    if len(paths) < 2 or replacing is not None or any(_size_mb(p) > OVERLAP_MAX_MB for p in paths):
+        for path in paths:
+            yield ingest_file(con, key, kind, path, user, replacing, dry_run=dry_run)
+        return
+    main = _identifier(con.execute("select current_database()").fetchall()[0][0])
+    con.execute(f"attach if not exists ':memory:' as {SCRATCH}")
+    cursors = (con.cursor(), con.cursor())
+    lock = threading.Lock()  # the load's checkpoint waits while the file being prepared reads the database
+
+    def prepare(i: int) -> _Prepared:
+        cursor = cursors[i % 2]
+        cursor.execute(f"use {SCRATCH}")
+        return _prepare(cursor, key, kind, paths[i], None, None, _Reading(cursor, lock, main))
+
+    def finish(i: int, prepared: _Prepared) -> Outcome:
+        cursors[i % 2].execute(f"use {main}")
+        return _finish(cursors[i % 2], key, prepared, user, replacing, dry_run, lock)
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="funds-prepare")
+    pending: Future[_Prepared] | None = None
+    try:
+        pending = pool.submit(prepare, 0)
+        for i in range(len(paths)):
+            prepared, pending = pending.result(), None
+            if i + 1 < len(paths):
+                pending = pool.submit(prepare, i + 1)
+            yield finish(i, prepared)
+    finally:
+        if pending is not None:  # stopped early: let the file being prepared finish, then drop its tables
+            try:
+                _cleanup(pending.result().con)
+            except BaseException:  # noqa: BLE001 - its error is not this run's outcome
+                pass
+        pool.shutdown(wait=True)
+        for cursor in cursors:
+            cursor.close()
+
+
+SCRATCH = "_funds_scratch"  # an empty in-memory database: the default of a cursor while it prepares a file
+
+
+class _Reading:
+    """Where a preparing cursor reads the database's tables: under the load's lock, the database its default.
+
+    Outside it the cursor's default is SCRATCH, not the database. DuckDB looks an unqualified
+    name up along the search path (temp, then the default database, then the built-ins), and a
+    lookup in the database opens a transaction there: so preparing with the database as default
+    (every temp table, macro and function it names) would keep a transaction open in it, and a
+    checkpoint beside an open transaction can neither merge row groups nor free the blocks it
+    replaces (a county year loaded so was 75 MB, half of it free blocks, instead of 42 MB).
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, lock: threading.Lock, main: str) -> None:
+        self.con, self.lock, self.main = con, lock, main
+
+    def __enter__(self) -> None:
+        self.lock.acquire()
+        try:
+            self.con.execute(f"use {self.main}")
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.con.execute(f"use {SCRATCH}")
+        finally:
+            self.lock.release()
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class _Prepared:
+    """A file after `validate.prepare` (or refused before it), waiting for its turn to finish."""
+
+    con: duckdb.DuckDBPyConnection
+    kind: str
+    path: Path
+    name: str
+    sha: str | None = None
+    report: Report | None = None  # None: not checked (already loaded)
+    staged: bool = False
+    too_large: bool = False
+
+
+def _usage(con: duckdb.DuckDBPyConnection, kind: str, replacing: int | None) -> None:
     if kind not in KINDS:
         raise ValueError(kind)
     if replacing is not None:
         loader.check_replace(con, kind, replacing)
+
+
+def _size_mb(path: Path) -> float:
+    try:
+        return path.stat().st_size / 1024 / 1024
+    except OSError:
+        return 0.0  # the check reports the unreadable file
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Path, original_name: str | None,
+             replacing: int | None, reading: AbstractContextManager[object] | None = None) -> _Prepared:
+    """The checks that need nothing stored but the fund catalogue; writes nothing to the database.
+
+    It reads the database's tables only while holding `reading` (see `validate.prepare`).
+    """
     name = redaction.redact(original_name or path.name)  # a file named after a person's ID is stored masked
     too_large = _too_large(kind, path, name)
     if too_large is not None:  # refused before a byte is read (CLI and app alike)
-        if not dry_run:
-            loader.log(con, too_large, user, "rejected", None)
-        return Outcome(name, "rejected", None, too_large)
-    sha = None
+        return _Prepared(con, kind, path, name, report=too_large, too_large=True)
+    out = _Prepared(con, kind, path, name)
     try:
-        sha = validate.sha256_of(path)
-        existing = loader.find_loaded(con, kind, sha)
+        out.sha = validate.sha256_of(path)
+        with reading or nullcontext():
+            loaded = replacing is None and loader.find_loaded(con, kind, out.sha) is not None
+        if loaded:
+            return out  # `_finish` asks again (the file before may have loaded it) and says so
+    except OSError:
+        pass  # validate.check reports the unreadable file
+    try:
+        out.report, out.staged = validate.prepare(con, kind, path, key, original_name=name, sha256=out.sha,
+                                                  reading=reading)
+    except BaseException:
+        _cleanup(con)
+        raise
+    return out
+
+
+def _finish(con: duckdb.DuckDBPyConnection, key: bytes, prepared: _Prepared, user: str, replacing: int | None,
+            dry_run: bool, lock: threading.Lock | None = None) -> Outcome:
+    """Check a prepared file against the stored rows and load it if valid, on the cursor that prepared it.
+
+    `lock`: held while publishing, so no file being prepared beside reads the database meanwhile.
+    """
+    kind, name, report = prepared.kind, prepared.name, prepared.report
+    try:
+        if prepared.too_large:
+            if not dry_run:
+                loader.log(con, report, user, "rejected", None)
+            return Outcome(name, "rejected", None, report)
+        existing = loader.find_loaded(con, kind, prepared.sha) if prepared.sha else None
         if existing is not None and replacing is None:
-            report = Report(kind=kind, path=name, sha256=sha)
+            report = Report(kind=kind, path=name, sha256=prepared.sha)
             report.rows = con.execute("select rows from batches where batch_id = $b", {"b": existing}).fetchall()[0][0]
             if not dry_run:
                 loader.log(con, report, user, "already_loaded", existing)
             return Outcome(name, "already_loaded", existing, report)
-    except OSError:
-        pass  # validate.check reports the unreadable file
-    try:
-        report = validate.check(con, kind, path, key, original_name=name, replacing=replacing, sha256=sha)
+        if report is None:  # it was loaded when prepared, and has been replaced since: check it now
+            report, prepared.staged = validate.prepare(con, kind, prepared.path, key, original_name=name,
+                                                       sha256=prepared.sha)
+        if prepared.staged:
+            validate.finish(con, report, replacing)
         if not report.valid:
             if not dry_run:
                 loader.log(con, report, user, "rejected", None)
@@ -111,9 +268,14 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
         try:
             batch_id = loader.load(con, report, user, replacing)
         finally:
-            db.publish(con)
+            with lock or nullcontext():  # a checkpoint beside a reader cannot merge row groups or free blocks
+                db.publish(con)
         return Outcome(name, "loaded", batch_id, report)
     finally:
-        drop_raw(con)
-        for table in TEMP_TABLES:
-            con.execute(f"drop table if exists temp.{table}")
+        _cleanup(con)
+
+
+def _cleanup(con: duckdb.DuckDBPyConnection) -> None:
+    drop_raw(con)
+    for table in TEMP_TABLES:
+        con.execute(f"drop table if exists temp.{table}")

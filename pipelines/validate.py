@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import duckdb
@@ -56,13 +57,35 @@ def check(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes
 
     `sha256` is the file's checksum when the caller already has it (the file is not read twice for it).
     """
+    report, staged = prepare(con, kind_name, path, key, original_name, sha256)
+    if staged:
+        finish(con, report, replacing)
+    return report
+
+
+def prepare(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes,
+            original_name: str | None = None, sha256: str | None = None,
+            reading: AbstractContextManager[object] | None = None) -> tuple[Report, bool]:
+    """The part of `check` that needs nothing from the database's tables but the fund catalogue:
+    read, header, normalise, the model, `staged` and the checks within the file.
+
+    Returns the report and whether `staged` was built; `finish` then checks `staged` against the
+    rows already stored. It writes nothing to the database, so one file can be prepared on a
+    cursor of its own while the file before it loads (`ingest.ingest_files`). What it needs from
+    the database's tables it reads first, inside `reading` (a lock the loader's checkpoint also
+    takes: a checkpoint while another connection reads the file can neither merge row groups nor
+    free the blocks it replaces), and then works on temp tables alone.
+    """
     started = time.perf_counter()
     importing = preload()
     kind = KINDS[kind_name]
     report = Report(kind=kind_name, path=original_name or path.name)
+    staged = False
     try:
         report.sha256 = sha256 or sha256_of(path)
-        _check(con, kind, path, key, original_name, replacing, report)
+        with reading or nullcontext():
+            stored = _from_database(con, kind)
+        staged = _check(con, kind, path, key, original_name, report, stored)
     except ReadProblem as exc:
         report.add(Issue(exc.code, value=report.path if exc.code == "unreadable-file" else exc.detail or None,
                          params=(("detail", exc.detail),)))
@@ -70,25 +93,47 @@ def check(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes
         if importing is not None:
             importing.join()  # a file refused early leaves no import running behind it
     report.seconds = time.perf_counter() - started
-    return report
+    return report, staged
+
+
+def finish(con: duckdb.DuckDBPyConnection, report: Report, replacing: int | None) -> None:
+    """The checks of `staged` against the database: funds in the catalogue, rows or keys already stored."""
+    started = time.perf_counter()
+    kind = KINDS[report.kind]
+    _check_funds(con, kind, report)
+    _check_duplicates(con, kind, report, replacing)
+    _check_amounts(con, kind, report)
+    report.seconds += time.perf_counter() - started
+
+
+def _from_database(con: duckdb.DuckDBPyConnection, kind: Kind) -> list[str]:
+    """The stored table's columns, and (for sheets that may name a fund without its code) temp table
+    `fund_names`: the names that are unique in their year's catalogue, with their code."""
+    if kind.either:
+        con.execute("""
+            create or replace temp table fund_names as
+            select year, fund_name, min(fund_code) as code
+            from (select distinct year, fund_code, fund_name from funds)
+            group by year, fund_name having count(distinct fund_code) = 1""")
+    return [r[0] for r in con.execute(f"describe {kind.table}").fetchall()]
 
 
 def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, original_name: str | None,
-           replacing: int | None, report: Report) -> None:
+           report: Report, stored: list[str]) -> bool:
     source = open_source(path, original_name)
     report.encoding = source.encoding
     head = source.head()
     header = hdr.locate(kind, head)
     report.header_row = header.row
     if not _header_ok(kind, header, head, report):
-        return
+        return False
     id_columns = {c.name for c in kind.columns if c.type == ID}
     normalise.install_macros(con)
     present = set(header.columns.values())
     try:
         source.load(con, header.index, header.columns, id_columns)
         normalise.run(con, kind, present, normalise.params(kind, present, header.units, key))
-        _check_rows(con, kind, header, present, replacing, report)
+        return _check_rows(con, kind, header, present, report, stored)
     finally:
         drop_raw(con)
         close = getattr(source, "close", None)
@@ -97,8 +142,8 @@ def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, o
 
 
 def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, present: set[str],
-                replacing: int | None, report: Report) -> None:
-    """Everything after normalisation: row-level problems, the model, cross-sheet rules; builds `staged`."""
+                report: Report, stored: list[str]) -> bool:
+    """Everything after normalisation: row-level problems, the model; builds `staged` (returns whether it did)."""
     for name, unit in header.units.items():
         if unit != 1:
             report.add(Issue("unit-converted", column=name))
@@ -108,7 +153,7 @@ def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, 
     report.rows = con.execute(f"select count(*) from norm where {BODY}").fetchall()[0][0]
     if report.rows == 0:
         report.add(Issue("no-data-rows", row=header.row))
-        return
+        return False
     parse_problems = _parse_problems(con, kind, present, report)
     drop_raw(con)  # the raw cells were needed only to show problem values
     legacy = con.execute(
@@ -122,21 +167,19 @@ def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, 
         # it) builds `staged` on both cores; the frames are taken from `norm` first
         model.start(list(_batches(con, kind)))
         try:
-            _stage(con, kind)
+            _stage(con, kind, stored)
         finally:
             model.join()
     else:  # a long upload: chunk by chunk, so memory stays flat
         model.run(_batches(con, kind))
-        _stage(con, kind)
+        _stage(con, kind, stored)
     for issue in model.issues:
         report.add(issue)
     if kind.year_from and "year" not in present:
         report.add(Issue("year-from-date"))
     if legacy:
         report.add(Issue("legacy-id-converted", value=str(legacy)))
-    _check_funds(con, kind, report)
-    _check_duplicates(con, kind, report, replacing)
-    _check_amounts(con, kind, report)
+    return True
 
 
 def _header_ok(kind: Kind, header: hdr.Header, head: list[list[str]], report: Report) -> bool:
@@ -240,7 +283,7 @@ def _check_totals(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str],
             previous = row
 
 
-def _stage(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+def _stage(con: duckdb.DuckDBPyConnection, kind: Kind, target: list[str]) -> None:
     """Build temp table `staged` from the body of `norm`: the rows as stored, in one pass.
 
     IDs arrive hashed and masked from normalisation (and ID-like numbers typed into free
@@ -248,9 +291,8 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
     unique in that year's catalogue); `row_hash` fingerprints the stored values. The rows are
     in no particular order: `pipelines/load.py` writes them sorted by id_hash (lookup order).
     """
-    target = con.execute(f"describe {kind.table}").fetchall()
     exprs = []
-    for col, *_ in target:
+    for col in target:
         if col in ("batch_id", "row_hash"):
             continue
         q = f'"{col}"'
@@ -267,18 +309,15 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
     has_id = any(c.type == ID for c in kind.columns)
     if has_id:
         exprs.append("_id_hash_text")  # id_hash as text, computed once per distinct ID
-    if kind.either and "fund_name" not in [r[0] for r in target]:
+    if kind.either and "fund_name" not in target:
         exprs.append('"fund_name"')  # kept for the report on unknown funds, not stored
     source = f"select {', '.join(exprs)} from norm where {BODY}"
     if kind.either:  # the code of a fund named by name alone
         source = f"""
-            with body as (select *, fund_code as _fund_code_given from ({source})),
-            names as (select year, fund_name, min(fund_code) as code
-                      from (select distinct year, fund_code, fund_name from funds)
-                      group by year, fund_name having count(distinct fund_code) = 1)
+            with body as (select *, fund_code as _fund_code_given from ({source}))
             select b.* replace (coalesce(b.fund_code, n.code) as fund_code)
-            from body b left join names n on b.fund_code is null and n.year = b.year and n.fund_name = b.fund_name"""
-    stored = [r[0] for r in target if r[0] not in ("batch_id", "row_no", "row_hash")]
+            from body b left join fund_names n on b.fund_code is null and n.year = b.year and n.fund_name = b.fund_name"""
+    stored = [c for c in target if c not in ("batch_id", "row_no", "row_hash")]
     # concat_ws builds the text in one pass (a chain of || makes a string per step: ~40% slower);
     # the same text either way, so row_hash values do not change
     fingerprint = "concat_ws(chr(31), " + ", ".join(
@@ -289,6 +328,7 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
     con.execute(f"create or replace temp table staged as select *{drop} from ("
                 f"select *, md5_number({fingerprint}) as row_hash from ({source}))")
     con.execute("drop table norm")
+    con.execute("drop table if exists fund_names")
 
 
 def _check_funds(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report) -> None:

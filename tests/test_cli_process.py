@@ -43,6 +43,18 @@ def test_a_rejected_file_exits_1_with_its_reasons(catalogue_db: Path) -> None:
     assert "bad-id-checksum" in out.stderr
 
 
+def test_several_files_report_in_their_order(catalogue_db: Path) -> None:
+    """One command, three files (the next checked while one loads): each answered in turn, as given."""
+    files = [SAMPLE / "payments_utf8_bom.csv", SAMPLE / "invalid" / "bad-id-checksum.csv", SAMPLE / "payments_ko.csv"]
+    out = _funds("ingest", "--json", "payments", *map(str, files), db=catalogue_db)
+    assert out.returncode == 1  # one file was rejected
+    got = json.loads(out.stdout)["files"]
+    assert [(f["path"], f["status"]) for f in got] == [
+        ("payments_utf8_bom.csv", "loaded"), ("bad-id-checksum.csv", "rejected"), ("payments_ko.csv", "loaded")]
+    assert "bad-id-checksum" in {e["code"] for e in got[1]["errors"]}
+    assert [f["batch_id"] for f in got] == [2, None, 3]
+
+
 def test_exit_handlers_still_run(catalogue_db: Path, tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     code = ("import atexit, sys; from pathlib import Path; from funds_cli.main import entry\n"
