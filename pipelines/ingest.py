@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from pipelines.read import drop_raw
 from pipelines.report import Issue, Report
 from schemas.columns import KINDS
 
-TEMP_TABLES = ("norm", "staged", "fund_names")  # and the raw cells: read.drop_raw
+TEMP_TABLES = ("norm", "staged")  # and the raw cells: read.drop_raw
 
 
 @dataclass
@@ -86,19 +87,21 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
 
 
 OVERLAP_MAX_MB = 32  # files up to this size are checked while the file before them loads
+PREPARE_AHEAD = 2  # files prepared at once beside the one finishing: two cores kept busy, not 1.6
 
 
 def ingest_files(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: list[Path], user: str,
                  replacing: int | None = None, dry_run: bool = False) -> Iterator[Outcome]:
     """`ingest_file` for each file in turn, with the same outcomes, the next file checked while one loads.
 
-    Most of a check (read, normalise, the model, `staged`) needs nothing from the database's
-    tables (`validate.prepare`). A county roster's rows fit in one or two of DuckDB's row groups,
-    and DuckDB scans a table a row group per thread: each of its statements runs on one core.
-    So the next file is prepared on a second cursor (a connection of its own, with its own temp
-    tables) while this one is checked against the stored rows, loaded and published; the checks
-    against stored rows (`validate.finish`, the "already loaded" checksum) wait until the file
-    before has committed, so a file repeating its predecessor is found as before.
+    A county roster's rows fit in one or two of DuckDB's row groups, and DuckDB scans a table a
+    row group per thread: each statement of a check runs on one core. So while one file
+    finishes (`validate.finish`: the model, `staged`, the checks against stored rows; then the
+    load and the publish) the next is prepared (`validate.prepare`: read, normalise, values that
+    cannot be read; it needs nothing stored but the fund catalogue) on a second cursor, a
+    connection with its own temp tables. A file's checks against stored rows and its "already
+    loaded" checksum run after the file before it has committed, so a file repeating its
+    predecessor is found as before.
 
     Files over OVERLAP_MAX_MB (whose statements already keep both cores busy, and whose temp
     tables would double the memory held), or a `replacing` run, go one by one.
@@ -109,32 +112,34 @@ def ingest_files(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: l
             yield ingest_file(con, key, kind, path, user, replacing, dry_run=dry_run)
         return
     main = _identifier(con.execute("select current_database()").fetchall()[0][0])
+    into = validate.target(con, kind)  # no file of this kind changes it
     con.execute(f"attach if not exists ':memory:' as {SCRATCH}")
-    cursors = (con.cursor(), con.cursor())
-    lock = threading.Lock()  # the load's checkpoint waits while the file being prepared reads the database
+    cursors = [con.cursor() for _ in range(PREPARE_AHEAD + 1)]  # file i on cursors[i % len(cursors)]
+    lock = threading.Lock()  # held by a publish; a file being prepared reads the database only outside it
 
     def prepare(i: int) -> _Prepared:
-        cursor = cursors[i % 2]
+        cursor = cursors[i % len(cursors)]
         cursor.execute(f"use {SCRATCH}")
-        return _prepare(cursor, key, kind, paths[i], None, None, _Reading(cursor, lock, main))
+        return _prepare(cursor, key, kind, paths[i], None, None, into, _Reading(cursor, lock, main))
 
     def finish(i: int, prepared: _Prepared) -> Outcome:
-        cursors[i % 2].execute(f"use {main}")
-        return _finish(cursors[i % 2], key, prepared, user, replacing, dry_run, lock)
+        cursors[i % len(cursors)].execute(f"use {main}")
+        return _finish(cursors[i % len(cursors)], key, prepared, user, replacing, dry_run, lock)
 
-    pool = ThreadPoolExecutor(1, thread_name_prefix="funds-prepare")
-    pending: Future[_Prepared] | None = None
+    pool = ThreadPoolExecutor(PREPARE_AHEAD, thread_name_prefix="funds-prepare")
+    pending: deque[Future[_Prepared]] = deque()
     try:
-        pending = pool.submit(prepare, 0)
+        for i in range(min(PREPARE_AHEAD, len(paths))):
+            pending.append(pool.submit(prepare, i))
         for i in range(len(paths)):
-            prepared, pending = pending.result(), None
-            if i + 1 < len(paths):
-                pending = pool.submit(prepare, i + 1)
+            prepared = pending.popleft().result()
+            if i + PREPARE_AHEAD < len(paths):  # its cursor was the one file i - 1 finished on
+                pending.append(pool.submit(prepare, i + PREPARE_AHEAD))
             yield finish(i, prepared)
     finally:
-        if pending is not None:  # stopped early: let the file being prepared finish, then drop its tables
+        for future in pending:  # stopped early: let the files being prepared finish, then drop their tables
             try:
-                _cleanup(pending.result().con)
+                _cleanup(future.result().con)
             except BaseException:  # noqa: BLE001 - its error is not this run's outcome
                 pass
         pool.shutdown(wait=True)
@@ -146,30 +151,30 @@ SCRATCH = "_funds_scratch"  # an empty in-memory database: the default of a curs
 
 
 class _Reading:
-    """Where a preparing cursor reads the database's tables: under the load's lock, the database its default.
+    """A preparing cursor's one read of the database (is this file loaded already?), skipped while a load publishes.
 
-    Outside it the cursor's default is SCRATCH, not the database. DuckDB looks an unqualified
-    name up along the search path (temp, then the default database, then the built-ins), and a
-    lookup in the database opens a transaction there: so preparing with the database as default
-    (every temp table, macro and function it names) would keep a transaction open in it, and a
+    The cursor's default database is SCRATCH, not the database. DuckDB looks an unqualified name
+    up along the search path (temp, then the default database, then the built-ins), and a lookup
+    in the database opens a transaction there: preparing with the database as default (every
+    temp table, macro and function it names) would keep a transaction open in it, and a
     checkpoint beside an open transaction can neither merge row groups nor free the blocks it
-    replaces (a county year loaded so was 75 MB, half of it free blocks, instead of 42 MB).
+    replaces (a county year loaded so was 75 MB, half of it free blocks, instead of 42 MB). The
+    read itself takes the lock the publish holds; when the lock is taken the answer is left to
+    `_finish`, which asks again anyway.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, lock: threading.Lock, main: str) -> None:
         self.con, self.lock, self.main = con, lock, main
 
-    def __enter__(self) -> None:
-        self.lock.acquire()
+    def __call__(self, read: Callable[[], int | None]) -> int | None:
+        if not self.lock.acquire(blocking=False):
+            return None
         try:
             self.con.execute(f"use {self.main}")
-        except BaseException:
-            self.lock.release()
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            self.con.execute(f"use {SCRATCH}")
+            try:
+                return read()
+            finally:
+                self.con.execute(f"use {SCRATCH}")
         finally:
             self.lock.release()
 
@@ -207,10 +212,10 @@ def _size_mb(path: Path) -> float:
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Path, original_name: str | None,
-             replacing: int | None, reading: AbstractContextManager[object] | None = None) -> _Prepared:
-    """The checks that need nothing stored but the fund catalogue; writes nothing to the database.
+             replacing: int | None, into: validate.Target | None = None, reading: _Reading | None = None) -> _Prepared:
+    """The checks that need nothing stored (`validate.prepare`); writes nothing to the database.
 
-    It reads the database's tables only while holding `reading` (see `validate.prepare`).
+    A file already loaded is not checked again; beside a load, `reading` asks for it (see `_Reading`).
     """
     name = redaction.redact(original_name or path.name)  # a file named after a person's ID is stored masked
     too_large = _too_large(kind, path, name)
@@ -219,15 +224,19 @@ def _prepare(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Path, 
     out = _Prepared(con, kind, path, name)
     try:
         out.sha = validate.sha256_of(path)
-        with reading or nullcontext():
-            loaded = replacing is None and loader.find_loaded(con, kind, out.sha) is not None
-        if loaded:
-            return out  # `_finish` asks again (the file before may have loaded it) and says so
+        if replacing is None:
+            sha = out.sha
+
+            def loaded() -> int | None:
+                return loader.find_loaded(con, kind, sha)
+
+            if (reading(loaded) if reading else loaded()) is not None:
+                return out  # `_finish` asks again (the file before may have loaded it) and says so
     except OSError:
         pass  # validate.check reports the unreadable file
     try:
-        out.report, out.staged = validate.prepare(con, kind, path, key, original_name=name, sha256=out.sha,
-                                                  reading=reading)
+        out.report, out.staged = validate.prepare(con, kind, path, key, into or validate.target(con, kind),
+                                                  original_name=name, sha256=out.sha)
     except BaseException:
         _cleanup(con)
         raise
@@ -254,8 +263,8 @@ def _finish(con: duckdb.DuckDBPyConnection, key: bytes, prepared: _Prepared, use
                 loader.log(con, report, user, "already_loaded", existing)
             return Outcome(name, "already_loaded", existing, report)
         if report is None:  # it was loaded when prepared, and has been replaced since: check it now
-            report, prepared.staged = validate.prepare(con, kind, prepared.path, key, original_name=name,
-                                                       sha256=prepared.sha)
+            report, prepared.staged = validate.prepare(con, kind, prepared.path, key, validate.target(con, kind),
+                                                       original_name=name, sha256=prepared.sha)
         if prepared.staged:
             validate.finish(con, report, replacing)
         if not report.valid:

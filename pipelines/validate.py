@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -57,24 +57,41 @@ def check(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes
 
     `sha256` is the file's checksum when the caller already has it (the file is not read twice for it).
     """
-    report, staged = prepare(con, kind_name, path, key, original_name, sha256)
+    report, staged = prepare(con, kind_name, path, key, target(con, kind_name), original_name, sha256)
     if staged:
         finish(con, report, replacing)
     return report
 
 
-def prepare(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes,
-            original_name: str | None = None, sha256: str | None = None,
-            reading: AbstractContextManager[object] | None = None) -> tuple[Report, bool]:
-    """The part of `check` that needs nothing from the database's tables but the fund catalogue:
-    read, header, normalise, the model, `staged` and the checks within the file.
+@dataclass(frozen=True)
+class Target:
+    """What a check needs of the database before it sees stored rows: the columns of the table
+    the rows go to, and (for sheets that may name a fund without its code) the names that are
+    unique in their year's catalogue, with their code."""
+
+    columns: tuple[str, ...]
+    fund_names: pa_arrow.Table | None
+
+
+def target(con: duckdb.DuckDBPyConnection, kind_name: str) -> Target:
+    """Read a `Target` from the database (`con` with the database as its default)."""
+    kind = KINDS[kind_name]
+    names = con.sql("""
+        select year, fund_name, min(fund_code) as code
+        from (select distinct year, fund_code, fund_name from funds)
+        group by year, fund_name having count(distinct fund_code) = 1""").to_arrow_table() if kind.either else None
+    return Target(tuple(r[0] for r in con.execute(f"describe {kind.table}").fetchall()), names)
+
+
+def prepare(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes, into: Target,
+            original_name: str | None = None, sha256: str | None = None) -> tuple[Report, bool]:
+    """The part of `check` that needs nothing stored but `into`: read, header, normalise, the model,
+    `staged` and the checks within the file.
 
     Returns the report and whether `staged` was built; `finish` then checks `staged` against the
-    rows already stored. It writes nothing to the database, so one file can be prepared on a
-    cursor of its own while the file before it loads (`ingest.ingest_files`). What it needs from
-    the database's tables it reads first, inside `reading` (a lock the loader's checkpoint also
-    takes: a checkpoint while another connection reads the file can neither merge row groups nor
-    free the blocks it replaces), and then works on temp tables alone.
+    rows already stored. It neither reads nor writes the database's tables (temp tables only),
+    so files can be prepared on cursors of their own while the file before them loads
+    (`ingest.ingest_files`, which reads `into` once: a load of one kind changes neither).
     """
     started = time.perf_counter()
     importing = preload()
@@ -83,9 +100,7 @@ def prepare(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: byt
     staged = False
     try:
         report.sha256 = sha256 or sha256_of(path)
-        with reading or nullcontext():
-            stored = _from_database(con, kind)
-        staged = _check(con, kind, path, key, original_name, report, stored)
+        staged = _check(con, kind, path, key, original_name, report, into)
     except ReadProblem as exc:
         report.add(Issue(exc.code, value=report.path if exc.code == "unreadable-file" else exc.detail or None,
                          params=(("detail", exc.detail),)))
@@ -106,20 +121,8 @@ def finish(con: duckdb.DuckDBPyConnection, report: Report, replacing: int | None
     report.seconds += time.perf_counter() - started
 
 
-def _from_database(con: duckdb.DuckDBPyConnection, kind: Kind) -> list[str]:
-    """The stored table's columns, and (for sheets that may name a fund without its code) temp table
-    `fund_names`: the names that are unique in their year's catalogue, with their code."""
-    if kind.either:
-        con.execute("""
-            create or replace temp table fund_names as
-            select year, fund_name, min(fund_code) as code
-            from (select distinct year, fund_code, fund_name from funds)
-            group by year, fund_name having count(distinct fund_code) = 1""")
-    return [r[0] for r in con.execute(f"describe {kind.table}").fetchall()]
-
-
 def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, original_name: str | None,
-           report: Report, stored: list[str]) -> bool:
+           report: Report, into: Target) -> bool:
     source = open_source(path, original_name)
     report.encoding = source.encoding
     head = source.head()
@@ -133,7 +136,7 @@ def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, o
     try:
         source.load(con, header.index, header.columns, id_columns)
         normalise.run(con, kind, present, normalise.params(kind, present, header.units, key))
-        return _check_rows(con, kind, header, present, report, stored)
+        return _check_rows(con, kind, header, present, report, into)
     finally:
         drop_raw(con)
         close = getattr(source, "close", None)
@@ -142,7 +145,7 @@ def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, o
 
 
 def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, present: set[str],
-                report: Report, stored: list[str]) -> bool:
+                report: Report, into: Target) -> bool:
     """Everything after normalisation: row-level problems, the model; builds `staged` (returns whether it did)."""
     for name, unit in header.units.items():
         if unit != 1:
@@ -167,12 +170,12 @@ def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, 
         # it) builds `staged` on both cores; the frames are taken from `norm` first
         model.start(list(_batches(con, kind)))
         try:
-            _stage(con, kind, stored)
+            _stage(con, kind, into)
         finally:
             model.join()
     else:  # a long upload: chunk by chunk, so memory stays flat
         model.run(_batches(con, kind))
-        _stage(con, kind, stored)
+        _stage(con, kind, into)
     for issue in model.issues:
         report.add(issue)
     if kind.year_from and "year" not in present:
@@ -283,7 +286,7 @@ def _check_totals(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str],
             previous = row
 
 
-def _stage(con: duckdb.DuckDBPyConnection, kind: Kind, target: list[str]) -> None:
+def _stage(con: duckdb.DuckDBPyConnection, kind: Kind, into: Target) -> None:
     """Build temp table `staged` from the body of `norm`: the rows as stored, in one pass.
 
     IDs arrive hashed and masked from normalisation (and ID-like numbers typed into free
@@ -292,7 +295,7 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: Kind, target: list[str]) -> Non
     in no particular order: `pipelines/load.py` writes them sorted by id_hash (lookup order).
     """
     exprs = []
-    for col in target:
+    for col in into.columns:
         if col in ("batch_id", "row_hash"):
             continue
         q = f'"{col}"'
@@ -309,15 +312,16 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: Kind, target: list[str]) -> Non
     has_id = any(c.type == ID for c in kind.columns)
     if has_id:
         exprs.append("_id_hash_text")  # id_hash as text, computed once per distinct ID
-    if kind.either and "fund_name" not in target:
+    if kind.either and "fund_name" not in into.columns:
         exprs.append('"fund_name"')  # kept for the report on unknown funds, not stored
     source = f"select {', '.join(exprs)} from norm where {BODY}"
     if kind.either:  # the code of a fund named by name alone
+        con.register("fund_names", into.fund_names)
         source = f"""
             with body as (select *, fund_code as _fund_code_given from ({source}))
             select b.* replace (coalesce(b.fund_code, n.code) as fund_code)
             from body b left join fund_names n on b.fund_code is null and n.year = b.year and n.fund_name = b.fund_name"""
-    stored = [c for c in target if c not in ("batch_id", "row_no", "row_hash")]
+    stored = [c for c in into.columns if c not in ("batch_id", "row_no", "row_hash")]
     # concat_ws builds the text in one pass (a chain of || makes a string per step: ~40% slower);
     # the same text either way, so row_hash values do not change
     fingerprint = "concat_ws(chr(31), " + ", ".join(
@@ -325,10 +329,13 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: Kind, target: list[str]) -> Non
         for c in stored) + ")"
     drop = " exclude (_id_hash_text)" if has_id else ""  # used by the fingerprint only
     # no order here: the load sorts by id_hash as it writes (sorting twice cost ~0.5 s a million rows)
-    con.execute(f"create or replace temp table staged as select *{drop} from ("
-                f"select *, md5_number({fingerprint}) as row_hash from ({source}))")
+    try:
+        con.execute(f"create or replace temp table staged as select *{drop} from ("
+                    f"select *, md5_number({fingerprint}) as row_hash from ({source}))")
+    finally:
+        if kind.either:
+            con.unregister("fund_names")
     con.execute("drop table norm")
-    con.execute("drop table if exists fund_names")
 
 
 def _check_funds(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report) -> None:

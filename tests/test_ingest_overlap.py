@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from funds import snapshots
-from pipelines import demo, normalise
+from pipelines import demo, ingest
 from pipelines.ingest import Outcome, ingest_file, ingest_files, open_for_ingest
 
 WAIT = 20.0  # seconds; a step that never comes fails the layout assertions instead of hanging
@@ -128,7 +128,6 @@ def test_a_load_published_while_the_next_file_is_checked_leaves_the_file_compact
     layouts: dict[str, list[tuple[list[int], int]]] = {"one": [], "together": []}
     holding = [threading.Event() for _ in files]  # the check of file k is inside its statement
     published = [threading.Event() for _ in files]  # the load of file k is published
-    checks = [0]
 
     def recorded(run: str, before: threading.Event | None = None,
                  after: threading.Event | None = None) -> Callable[[duckdb.DuckDBPyConnection, Path], Path]:
@@ -157,18 +156,19 @@ def test_a_load_published_while_the_next_file_is_checked_leaves_the_file_compact
         published[k - 1].wait(WAIT)
         return k
 
-    run = normalise.run
+    prepare = ingest._prepare
 
-    def checking(con: duckdb.DuckDBPyConnection, *args: object, **kwargs: object) -> None:
-        run(con, *args, **kwargs)  # type: ignore[arg-type]
-        k = checks[0]
-        checks[0] += 1
-        if k >= 1:  # a file checked while the one before it loads
+    def checking(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Path,
+                 *args: object) -> ingest._Prepared:
+        prepared = prepare(con, key, kind, path, *args)  # type: ignore[arg-type]
+        k = files.index(path)
+        if k >= 1:  # a file checked while the one before it loads: a statement open on its cursor
             con.create_function("funds_test_hold", hold, ["BIGINT"], "BIGINT")
             try:
                 con.execute(f"select funds_test_hold({k}::bigint)").fetchall()
             finally:
                 con.remove_function("funds_test_hold")
+        return prepared
 
     publishes = iter(range(len(files)))
 
@@ -178,7 +178,7 @@ def test_a_load_published_while_the_next_file_is_checked_leaves_the_file_compact
         return recorded("together", before, published[p])(con, db_path)
 
     con, key = open_for_ingest(together)
-    monkeypatch.setattr(normalise, "run", checking)
+    monkeypatch.setattr(ingest, "_prepare", checking)
     monkeypatch.setattr(snapshots, "publish", overlapped)
     try:
         assert [o.status for o in ingest_files(con, key, "payments", files, "t")] == ["loaded"] * len(files)
