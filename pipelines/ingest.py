@@ -71,7 +71,7 @@ def _too_large(kind: str, path: Path, name: str) -> Report | None:
     try:
         size = path.stat().st_size
     except OSError:
-        return None  # validate.check reports the unreadable file
+        return None  # validate.prepare reports the unreadable file
     if size <= limit * 1024 * 1024:
         return None
     report = Report(kind=kind, path=name)
@@ -233,7 +233,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Path, 
             if (reading(loaded) if reading else loaded()) is not None:
                 return out  # `_finish` asks again (the file before may have loaded it) and says so
     except OSError:
-        pass  # validate.check reports the unreadable file
+        pass  # validate.prepare reports the unreadable file
     try:
         out.report, out.staged = validate.prepare(con, kind, path, key, into or validate.target(con, kind),
                                                   original_name=name, sha256=out.sha)

@@ -1,7 +1,7 @@
 """The pandera side of a check: each kind's declared model run over the body's Arrow chunks.
 
 Kept apart from pipelines/validate.py (the DuckDB side) because importing pandas and pandera
-takes ~0.8 s: `validate.check` starts that import on a thread (`preload`) while DuckDB, which
+takes ~0.8 s: `validate.prepare` starts that import on a thread (`preload`) while DuckDB, which
 releases the GIL, reads and normalises the file, so a one-shot `funds ingest` does not wait
 for it first. A long-running app has it imported already.
 """

@@ -1,5 +1,6 @@
 """Checking one upload: read → header → normalise (SQL) → pandera model → cross-sheet rules.
 
+`prepare` (everything up to `staged`) then `finish` (the checks against stored rows).
 Everything happens in temp tables of the given connection; nothing is written to the
 database's own tables here. On success the temp table `staged` holds the rows exactly as
 they will be stored: ID numbers already replaced by their keyed hash and masked form.
@@ -51,18 +52,6 @@ def preload() -> threading.Thread | None:
     return thread
 
 
-def check(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes,
-          original_name: str | None = None, replacing: int | None = None, sha256: str | None = None) -> Report:
-    """Check an upload; on a valid report, temp table `staged` holds the rows to store.
-
-    `sha256` is the file's checksum when the caller already has it (the file is not read twice for it).
-    """
-    report, staged = prepare(con, kind_name, path, key, target(con, kind_name), original_name, sha256)
-    if staged:
-        finish(con, report, replacing)
-    return report
-
-
 @dataclass(frozen=True)
 class Target:
     """What a check needs of the database before it sees stored rows: the columns of the table
@@ -85,8 +74,8 @@ def target(con: duckdb.DuckDBPyConnection, kind_name: str) -> Target:
 
 def prepare(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes, into: Target,
             original_name: str | None = None, sha256: str | None = None) -> tuple[Report, bool]:
-    """The part of `check` that needs nothing stored but `into`: read, header, normalise, the model,
-    `staged` and the checks within the file.
+    """The first part of a check, needing nothing stored but `into`: read, header, normalise, the
+    values that cannot be read, the pandera model, and temp table `staged` (the rows as stored).
 
     Returns the report and whether `staged` was built; `finish` then checks `staged` against the
     rows already stored. It neither reads nor writes the database's tables (temp tables only),
@@ -112,7 +101,9 @@ def prepare(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: byt
 
 
 def finish(con: duckdb.DuckDBPyConnection, report: Report, replacing: int | None) -> None:
-    """The checks of `staged` against the database: funds in the catalogue, rows or keys already stored."""
+    """The rest of a check: `staged` against the database (funds in the catalogue, rows or keys
+    already stored) and within itself (duplicate rows, amount = quantity x rate); after it, a
+    valid report means `staged` may be loaded."""
     started = time.perf_counter()
     kind = KINDS[report.kind]
     _check_funds(con, kind, report)
