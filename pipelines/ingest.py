@@ -96,12 +96,12 @@ def ingest_files(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: l
 
     A county roster's rows fit in one or two of DuckDB's row groups, and DuckDB scans a table a
     row group per thread: each statement of a check runs on one core. So while one file
-    finishes (`validate.finish`: the model, `staged`, the checks against stored rows; then the
-    load and the publish) the next is prepared (`validate.prepare`: read, normalise, values that
-    cannot be read; it needs nothing stored but the fund catalogue) on a second cursor, a
-    connection with its own temp tables. A file's checks against stored rows and its "already
-    loaded" checksum run after the file before it has committed, so a file repeating its
-    predecessor is found as before.
+    finishes (`validate.finish`: the checks against stored rows; then the load and the publish)
+    the next PREPARE_AHEAD files are prepared (`validate.prepare`: read, normalise, the model,
+    `staged`; it needs nothing stored but a `validate.Target`, read once here), each on a cursor
+    of its own (a connection with its own temp tables). A file's checks against stored rows and
+    its "already loaded" checksum run after the file before it has committed, so a file
+    repeating its predecessor is found as before.
 
     Files over OVERLAP_MAX_MB (whose statements already keep both cores busy, and whose temp
     tables would double the memory held), or a `replacing` run, go one by one.
@@ -123,8 +123,8 @@ def ingest_files(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: l
         return _prepare(cursor, key, kind, paths[i], None, None, into, _Reading(cursor, lock, main))
 
     def finish(i: int, prepared: _Prepared) -> Outcome:
-        cursors[i % len(cursors)].execute(f"use {main}")
-        return _finish(cursors[i % len(cursors)], key, prepared, user, replacing, dry_run, lock)
+        prepared.con.execute(f"use {main}")
+        return _finish(prepared.con, key, prepared, user, replacing, dry_run, lock)
 
     pool = ThreadPoolExecutor(PREPARE_AHEAD, thread_name_prefix="funds-prepare")
     pending: deque[Future[_Prepared]] = deque()
