@@ -158,15 +158,19 @@ def published(path: Path) -> Path:
 def optimized(src: Path, dst: Path) -> tuple[Path, dict[str, Any]]:
     """A copy of the as-loaded table compacted by `funds optimize` (funds/compaction.py); (path, its figures).
 
-    The figures of the first run are kept beside the copy, since later runs reuse it.
+    The figures of the first run are kept beside the copy, since later runs reuse it; a copy made
+    under an older schema (what optimize writes changed with it) is made again.
     """
-    from funds import compaction
+    from funds import compaction, db
 
     figures = dst.with_name(dst.name + ".optimize.json")
+    version = db.migrations()[-1][0]
     if dst.exists() and figures.exists():
-        return dst, json.loads(figures.read_text("utf-8"))
+        kept = json.loads(figures.read_text("utf-8"))
+        if kept.get("schema_version") == version:
+            return dst, kept
     shutil.rmtree(snapshots.folder(dst), ignore_errors=True)
     shutil.copyfile(src, dst)
-    result = compaction.optimize(dst)
+    result = {**compaction.optimize(dst), "schema_version": version}
     figures.write_text(json.dumps(result), "utf-8")
     return dst, result

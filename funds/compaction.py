@@ -31,6 +31,8 @@ def optimize(path: Path, full: bool = False) -> dict[str, Any]:
 
     Ingest sorts each batch by itself, so a lookup reads one row group per batch. The first
     optimize (or `full`) rewrites the whole table as one sorted run: a lookup then reads one.
+    Every row it writes gets its `lookup_row` (migration 0005), which a lookup reads instead of
+    ten columns; a batch still without one is always rewritten.
     Later, when the batches loaded since are few (under RECENT_SHARE of the rows) and the table
     would keep at most MAX_RUNS runs, only those batches are merged into one new run (at 100M
     rows, minutes become seconds; a lookup reads a row group per run). Rows, batches and every
@@ -48,9 +50,14 @@ def optimize(path: Path, full: bool = False) -> dict[str, Any]:
             recent = _recent(runs)
             merged = len(runs) - len(recent)  # runs left by earlier optimizes
             recent_rows = sum(rows for _, rows in recent)
-            if not full and (len(runs) <= 1 or (merged and len(recent) <= 1)):
+            # batches without their lookup_row: loaded since, or sorted by a version before migration 0005
+            unpacked = {r[0] for r in con.execute(
+                "select distinct batch_id from payment_rows where lookup_row is null").fetchall()}
+            in_recent = unpacked <= {b for batches, _ in recent for b in batches}
+            if not full and not unpacked and (len(runs) <= 1 or (merged and len(recent) <= 1)):
                 mode, rewritten, runs_after = "none", 0, len(runs)  # a lone batch is sorted already
-            elif full or not merged or merged + 1 > MAX_RUNS or recent_rows > RECENT_SHARE * before["rows"]:
+            elif (full or not merged or not in_recent or merged + 1 > MAX_RUNS
+                  or recent_rows > RECENT_SHARE * before["rows"]):
                 mode, rewritten, runs_after = "full", before["rows"], min(1, len(runs))
                 con.execute(db.query_text("sort_payment_rows"))
             else:

@@ -22,9 +22,19 @@ _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 @cache
+@cache
 def query_text(name: str) -> str:
-    """The text of funds/sql/queries/<name>.sql."""
+    """The text of funds/sql/queries/<name>.sql (read once: a kiosk lookup would read it each time)."""
     return resources.files("funds.sql.queries").joinpath(f"{name}.sql").read_text("utf-8")
+
+
+# columns a table derives from its other columns (migrations 0005): never in a sheet, never loaded
+DERIVED_COLUMNS = frozenset({"lookup_row"})
+
+
+def stored_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The columns of `table` (an allow-listed name) that a load writes, in table order."""
+    return [r[0] for r in con.execute(f'describe "{table}"').fetchall() if r[0] not in DERIVED_COLUMNS]
 
 
 def migrations() -> list[tuple[int, str]]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from funds import db, idnumber, keys, money, names, settings
+from funds import db, idnumber, keys, money, names, readers, settings
 
 
 def empty(problem: str | None = None) -> dict[str, Any]:
@@ -33,8 +34,7 @@ def lookup_hash(con: duckdb.DuckDBPyConnection, id_hash: int, name: str,
                 today: dt.date | None = None) -> dict[str, Any]:
     """The answer for a keyed ID hash and a normalised name: `lookup` once the ID number is checked."""
     live = {b["batch_id"] for b in db.fetch_cached(con, "list_live_batches")}
-    rows = [r for r in db.fetch_dicts(con, "lookup_household", {"id_hash": id_hash, "name": name})
-            if r["batch_id"] in live]
+    rows = [r for r in _rows(con, id_hash, name) if r["batch_id"] in live]
     if not any(r["name_matches"] for r in rows):
         return empty()
     today = today or dt.date.today()
@@ -62,6 +62,40 @@ def lookup_hash(con: duckdb.DuckDBPyConnection, id_hash: int, name: str,
         "years": [{"year": y, "count": sum(1 for p in payments if p["year"] == y), "total_yuan": money.to_str(t)}
                   for y, t in sorted(per_year.items())],
     }
+
+
+def _rows(con: duckdb.DuckDBPyConnection, id_hash: int, name: str) -> list[dict[str, Any]]:
+    """Every payment row of `id_hash`, every batch, with the columns a lookup shows and `name_matches`."""
+    if not _packed(con):
+        return db.fetch_dicts(con, "lookup_household", {"id_hash": id_hash, "name": name})
+    out = []
+    for (text,) in con.execute(db.query_text("lookup_household_packed"), {"id_hash": id_hash}).fetchall():
+        batch_id, row_no, year, fund_code, township, village, amount, approved, paid, stored_name = json.loads(text)
+        out.append({
+            "batch_id": batch_id, "row_no": row_no, "year": year, "fund_code": fund_code, "township": township,
+            "village": village, "amount": Decimal(amount), "approved_date": dt.date.fromisoformat(approved),
+            "paid_date": dt.date.fromisoformat(paid) if paid is not None else None,
+            "name_matches": stored_name == name,  # as `name = $name` in SQL: both are normalised text
+        })
+    return out
+
+
+def _packed(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every payment row of the snapshot `con` reads has its lookup_row (asked once per snapshot).
+
+    Only a shared snapshot reader (`db.reading`) remembers the answer; any other connection reads
+    the ten columns, as it would cost a scan to ask each time.
+    """
+    memo = readers.memo(con)
+    if memo is None:
+        return False
+    if "packed" not in memo:
+        try:
+            memo["packed"] = db.fetch_dicts(con, "count_unpacked_payment_rows")[0]["unpacked_rows"] == 0
+        except duckdb.BinderException:
+            memo["packed"] = False  # a snapshot published before migration 0005: no such column
+    packed: bool = memo["packed"]
+    return packed
 
 
 def lookup_path(path: Path, id_text: str, name: str) -> dict[str, Any]:

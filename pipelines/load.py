@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from funds import db
 from funds.errors import UsageError
 from pipelines.report import Report
 from schemas.columns import KINDS
@@ -43,7 +44,7 @@ def check_replace(con: duckdb.DuckDBPyConnection, kind: str, batch_id: int) -> N
 def load(con: duckdb.DuckDBPyConnection, report: Report, user: str, replacing: int | None) -> int:
     """Store temp table `staged` as a new batch in one transaction; returns the batch id."""
     kind = KINDS[report.kind]
-    stored = [r[0] for r in con.execute(f"describe {kind.table}").fetchall() if r[0] != "batch_id"]
+    stored = [c for c in db.stored_columns(con, kind.table) if c != "batch_id"]
     cols = ", ".join(f'"{c}"' for c in stored)
     # A batch under two row groups is kept in memory until the publish's checkpoint writes it.
     # Written ahead ("optimistically", DuckDB's default for big appends), its full row group is

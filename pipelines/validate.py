@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa_arrow
 
+from funds import db
 from funds.checksums import file_sha256
 from pipelines import header as hdr
 from pipelines import normalise
@@ -69,7 +70,7 @@ def target(con: duckdb.DuckDBPyConnection, kind_name: str) -> Target:
         select year, fund_name, min(fund_code) as code
         from (select distinct year, fund_code, fund_name from funds)
         group by year, fund_name having count(distinct fund_code) = 1""").to_arrow_table() if kind.either else None
-    return Target(tuple(r[0] for r in con.execute(f"describe {kind.table}").fetchall()), names)
+    return Target(tuple(db.stored_columns(con, kind.table)), names)
 
 
 def prepare(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes, into: Target,

@@ -1,47 +1,98 @@
-"""A kiosk lookup answers for exactly one person: the exact ID hash, live batches only."""
+"""A kiosk lookup answers for exactly one person: the exact ID hash, live batches only.
+
+Each test runs twice: on rows as loaded (the lookup reads ten columns) and after `funds optimize`
+(it reads the packed lookup_row instead); the answers must be the same.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-from funds import db, household
+import duckdb
+import pytest
+
+from funds import compaction, db, household
 
 ROW = """
     insert into payment_rows (batch_id, row_no, year, fund_code, township, village, name, id_hash, id_masked,
-                              amount, approved_date, row_hash)
-    values ($batch, $row, 2007, 'H01', '城关镇', '东村', '张三', $id_hash::uhugeint, '110101********0011',
-            $amount, date '2007-03-01', $row)
+                              amount, approved_date, paid_date, row_hash)
+    values ($batch, $row, 2007, 'H01', $township, '东村', '张三', $id_hash::uhugeint, '110101********0011',
+            $amount, date '2007-03-01', $paid, $row)
 """
+
+
+Reading = Callable[[Path], AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
+@pytest.fixture(params=["as loaded", "optimized"])
+def reading(request: pytest.FixtureRequest) -> Reading:
+    """`db.reading`, after `funds optimize` in the second run; checks which read path a lookup takes."""
+
+    @contextmanager
+    def read(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+        if request.param == "optimized":
+            compaction.optimize(path)
+        with db.reading(path) as con:
+            assert household._packed(con) == (request.param == "optimized")
+            yield con
+
+    return read
+
+
+def _row(batch: int, row: int, id_hash: int, amount: str, township: str = "城关镇",
+         paid: dt.date | None = dt.date(2007, 3, 9)) -> dict[str, object]:
+    return {"batch": batch, "row": row, "id_hash": str(id_hash), "amount": Decimal(amount), "township": township,
+            "paid": paid}
+
+
 BATCH = """
     insert into batches (batch_id, kind, file_name, sha256, user_name, loaded_at, rows, warnings, status)
     values ($batch, 'payments', 'p.csv', 'ab', 'u', now()::timestamp, 1, 0, $status)
 """
 
 
-def test_a_neighbouring_id_hash_is_someone_else(fresh_db: Path) -> None:
+def test_a_neighbouring_id_hash_is_someone_else(fresh_db: Path, reading: Reading) -> None:
     """Hashes below 2^127 that differ in their last bits (equal as DOUBLE) are two people."""
     mine = 2**100 + 12345
     with db.writing(fresh_db) as con:
         con.execute(BATCH, {"batch": 1, "status": "loaded"})
         for row, (id_hash, amount) in enumerate([(mine, "100.00"), (mine + 1000, "900.00")], start=2):
-            con.execute(ROW, {"batch": 1, "row": row, "id_hash": str(id_hash), "amount": Decimal(amount)})
-    with db.reading(fresh_db) as con:
+            con.execute(ROW, _row(1, row, id_hash, amount))
+    with reading(fresh_db) as con:
         result = household.lookup_hash(con, mine, "张三")
     assert (result["count"], result["total_yuan"]) == (1, "100.00")
 
 
-def test_superseded_rows_neither_show_nor_verify_a_name(fresh_db: Path) -> None:
+def test_superseded_rows_neither_show_nor_verify_a_name(fresh_db: Path, reading: Reading) -> None:
     """A corrected batch replaces the old one: its rows are not shown, and its names do not unlock others."""
     person = 2**127 + 99
     with db.writing(fresh_db) as con:
         con.execute(BATCH, {"batch": 1, "status": "superseded"})
         con.execute(BATCH, {"batch": 2, "status": "loaded"})
-        con.execute(ROW, {"batch": 1, "row": 2, "id_hash": str(person), "amount": Decimal("120.00")})
-        con.execute(ROW, {"batch": 2, "row": 2, "id_hash": str(person), "amount": Decimal("150.00")})
+        con.execute(ROW, _row(1, 2, person, "120.00"))
+        con.execute(ROW, _row(2, 2, person, "150.00"))
         con.execute("update payment_rows set name = '李四' where batch_id = 1")
-    with db.reading(fresh_db) as con:
+    with reading(fresh_db) as con:
         found = household.lookup_hash(con, person, "张三")
         old_name = household.lookup_hash(con, person, "李四")
     assert (found["count"], found["total_yuan"]) == (1, "150.00")
     assert old_name == household.empty()
+
+
+def test_every_shown_value_comes_back_exactly(fresh_db: Path, reading: Reading) -> None:
+    """Text with JSON's special characters, cents, an unpaid payment: shown alike on either read path."""
+    person = 2**126 + 7
+    odd = '城"关\\镇/\t\u3000한'
+    with db.writing(fresh_db) as con:
+        con.execute(BATCH, {"batch": 1, "status": "loaded"})
+        con.execute(ROW, _row(1, 3, person, "1234567.89", township=odd))
+        con.execute(ROW, _row(1, 2, person, "0.01", paid=None))
+    with reading(fresh_db) as con:
+        result = household.lookup_hash(con, person, "张三", dt.date(2007, 3, 31))
+    assert result["total_yuan"] == "1234567.90"
+    assert [(p["township"], p["amount_yuan"], p["paid_date"], p["waiting_days"])
+            for p in result["payments"]] == [("城关镇", "0.01", None, 30), (odd, "1234567.89", "2007-03-09", None)]

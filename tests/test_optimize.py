@@ -57,6 +57,12 @@ def _results(path: Path) -> dict[str, Any]:
         }
 
 
+def _packed(path: Path) -> bool:
+    """Whether a kiosk lookup now reads the packed lookup_row (every row has one) rather than ten columns."""
+    with db.reading(path) as con:
+        return household._packed(con)
+
+
 def _out_of_order(path: Path) -> int:
     with db.reading(path) as con:
         return int(con.execute(OUT_OF_ORDER).fetchall()[0][0])
@@ -66,6 +72,7 @@ def test_optimize_sorts_payment_rows_and_changes_no_result(county: Path) -> None
     before = _results(county)
     assert sum(r["found"] for r in before["lookups"]) > 0
     assert _out_of_order(county) > 0  # batches are sorted each by itself, not together
+    assert not _packed(county)
 
     out = run_funds("optimize", "--json", "--db", str(county))
     assert out.returncode == 0, out.stderr
@@ -73,6 +80,7 @@ def test_optimize_sorts_payment_rows_and_changes_no_result(county: Path) -> None
     assert figures["superseded_rows"] > 0  # a corrected batch's old rows are history and stay
 
     assert _out_of_order(county) == 0
+    assert _packed(county)  # the same answers, read from lookup_row
     assert _results(county) == before
 
 
@@ -117,10 +125,18 @@ def test_a_later_optimize_merges_only_the_batches_loaded_since(tmp_path: Path) -
     assert optimize()["mode"] == "full" and _out_of_order(path) == 0
     recent_rows = load(files.payments[-2:])
     before = _results(path)
+    assert not _packed(path)  # the new batches have no lookup_row yet
     merged = optimize()
     assert (merged["mode"], merged["rows_rewritten"], merged["sorted_runs"]) == ("recent", recent_rows, 2)
     assert _out_of_order(path) <= 1  # two runs, each in order: at most one step back, where they meet
+    assert _packed(path)
     assert _results(path) == before
     assert optimize()["mode"] == "none"
     assert optimize("--full")["mode"] == "full" and _out_of_order(path) == 0
+    assert _results(path) == before
+
+    # sorted by a version without lookup_row: the next optimize rewrites everything, not only a new batch
+    with db.writing(path) as con:
+        con.execute("update payment_rows set lookup_row = null")
+    assert optimize()["mode"] == "full" and _packed(path)
     assert _results(path) == before

@@ -1,8 +1,12 @@
 -- Rewrite payment_rows in id_hash order (then batch, then spreadsheet row), so that a kiosk lookup's
 -- filter on id_hash prunes to one row group of the whole table instead of one per batch.
--- Every row is kept, superseded batches too: `--replace` keeps the old batch as history.
+-- Every row is kept, superseded batches too: `--replace` keeps the old batch as history. Each row gets
+-- its lookup_row (migration 0005), the kiosk's columns packed for a one-column lookup.
 -- Runs inside the caller's transaction; the unsorted copy is a temp table (spills to disk if large).
 create temp table unsorted_payment_rows as select * from payment_rows;
 delete from payment_rows;
-insert into payment_rows select * from unsorted_payment_rows order by id_hash, batch_id, row_no;
+insert into payment_rows
+    select * replace (lookup_row(batch_id, row_no, year, fund_code, township, village, amount, approved_date,
+                                 paid_date, name) as lookup_row)
+    from unsorted_payment_rows order by id_hash, batch_id, row_no;
 drop table unsorted_payment_rows;
