@@ -105,7 +105,7 @@ def synthetic_payments(path: Path, rows: int, batch_rows: int = 1_000_000, sorte
     for b in range(batches):
         lo, hi = b * batch_rows, min(rows, (b + 1) * batch_rows)
         con.execute(f"""
-            insert into payment_rows
+            insert into payment_rows by name
             with src as (select range as r, hash(range * 2654435761 + 11) % $people as p from range($lo, $hi)),
             final as (
                 select $b + 2 as batch_id, (r - $lo + 2)::integer as row_no, (2007 + r % 10)::smallint as year,
@@ -128,7 +128,7 @@ def synthetic_payments(path: Path, rows: int, batch_rows: int = 1_000_000, sorte
         con.execute(f"create table sorted_rows as select * from payment_rows order by {order}")
         con.execute("drop table payment_rows")
         con.execute("alter table sorted_rows rename to payment_rows")
-        con.execute("create or replace view payments as select * exclude (row_hash) from payment_rows "
+        con.execute("create or replace view payments as select * exclude (row_hash, lookup_row) from payment_rows "
                     "where batch_id in (select batch_id from live_batches)")
     con.execute("checkpoint")
     con.close()
