@@ -22,13 +22,12 @@ _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 @cache
-@cache
 def query_text(name: str) -> str:
-    """The text of funds/sql/queries/<name>.sql (read once: a kiosk lookup would read it each time)."""
+    """The text of funds/sql/queries/<name>.sql."""
     return resources.files("funds.sql.queries").joinpath(f"{name}.sql").read_text("utf-8")
 
 
-# columns a table derives from its other columns (migrations 0005): never in a sheet, never loaded
+# columns a table derives from its other columns (migration 0005): never in a sheet, never loaded
 DERIVED_COLUMNS = frozenset({"lookup_row"})
 
 
