@@ -5,8 +5,10 @@
 -- Runs inside the caller's transaction; the unsorted copy is a temp table (spills to disk if large).
 create temp table unsorted_payment_rows as select * from payment_rows;
 delete from payment_rows;
+-- lookup_row is computed on the sorted rows, not before the sort: in the sort it would be ~90 more
+-- bytes a row to spill (100M rows: the rewrite's temp files outgrew 26 GB)
 insert into payment_rows
     select * replace (lookup_row(batch_id, row_no, year, fund_code, township, village, amount, approved_date,
                                  paid_date, name) as lookup_row)
-    from unsorted_payment_rows order by id_hash, batch_id, row_no;
+    from (select * from unsorted_payment_rows order by id_hash, batch_id, row_no);
 drop table unsorted_payment_rows;
