@@ -96,3 +96,17 @@ def test_every_shown_value_comes_back_exactly(fresh_db: Path, reading: Reading) 
     assert result["total_yuan"] == "1234567.90"
     assert [(p["township"], p["amount_yuan"], p["paid_date"], p["waiting_days"])
             for p in result["payments"]] == [("城关镇", "0.01", None, 30), (odd, "1234567.89", "2007-03-09", None)]
+
+
+def test_a_snapshot_from_before_the_packed_column_reads_the_ten_columns(fresh_db: Path) -> None:
+    """A database published by a version before migration 0005 has no lookup_row: lookups still answer."""
+    person = 2**90 + 5
+    with db.writing(fresh_db) as con:
+        con.execute(BATCH, {"batch": 1, "status": "loaded"})
+        con.execute(ROW, _row(1, 2, person, "88.00"))
+        con.execute("create or replace view payments as select * exclude (row_hash) from payment_rows")
+        con.execute("alter table payment_rows drop column lookup_row")
+    with db.reading(fresh_db) as con:
+        assert not household._packed(con)
+        result = household.lookup_hash(con, person, "张三")
+    assert (result["count"], result["total_yuan"]) == (1, "88.00")
