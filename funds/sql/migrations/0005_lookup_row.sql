@@ -4,7 +4,8 @@
 -- instead of ten makes it about twice as fast. `funds optimize` fills it as it rewrites the
 -- rows in id_hash order; a load leaves it NULL (it would cost every ingest, and lookups on
 -- an as-loaded table read a row group per batch anyway). Derived data, never loaded from a
--- sheet: the `payments` view and loads leave it out (funds/db.py DERIVED_COLUMNS).
+-- sheet: the `payments` view below leaves it out, and so do loads (funds/db.py DERIVED_COLUMNS).
+-- It holds the name: a PII column like `name` itself.
 alter table payment_rows add column lookup_row varchar;
 
 -- [batch_id, row_no, year, fund_code, township, village, amount (yuan, as text: exact),
