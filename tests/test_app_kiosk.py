@@ -10,7 +10,7 @@ from conftest import copy_db
 from known_people import people
 from streamlit.testing.v1 import AppTest
 
-from funds import money
+from funds import compaction, money
 
 PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "kiosk.py")
 
@@ -20,11 +20,14 @@ def person() -> dict:
     return people()[0]
 
 
-@pytest.fixture()
-def app(demo_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+@pytest.fixture(params=["as loaded", "optimized"])
+def app(request: pytest.FixtureRequest, demo_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The kiosk on the demo county as loaded, then after `funds optimize` (lookups read the packed lookup_row)."""
     # a private copy: filing an inquiry writes to it, and the shared demo county must stay as built
     path = tmp_path / "county.duckdb"
     copy_db(demo_db, path)
+    if request.param == "optimized":
+        compaction.optimize(path)
     monkeypatch.setenv("FUNDS_DB", str(path))
     at = AppTest.from_file(PAGE, default_timeout=30)
     at.run()
