@@ -122,7 +122,7 @@ def ingest_files(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: l
         cursor.execute(f"use {SCRATCH}")
         return _prepare(cursor, key, kind, paths[i], None, None, into, _Reading(cursor, lock, main))
 
-    def finish(i: int, prepared: _Prepared) -> Outcome:
+    def finish(prepared: _Prepared) -> Outcome:
         prepared.con.execute(f"use {main}")
         return _finish(prepared.con, key, prepared, user, replacing, dry_run, lock)
 
@@ -135,7 +135,7 @@ def ingest_files(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: l
             prepared = pending.popleft().result()
             if i + PREPARE_AHEAD < len(paths):  # its cursor was the one file i - 1 finished on
                 pending.append(pool.submit(prepare, i + PREPARE_AHEAD))
-            yield finish(i, prepared)
+            yield finish(prepared)
     finally:
         for future in pending:  # stopped early: let the files being prepared finish, then drop their tables
             try:
