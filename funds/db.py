@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -180,7 +181,7 @@ def _first_snapshot(path: Path) -> None:
     lock, in this one because DuckDB will not open one file read-only and read-write at once.)
     When a writer holds the file it publishes when done, so this quietly does nothing.
     """
-    if snapshots.current(path) is not None:
+    if readers.serving(path) or snapshots.current(path) is not None:  # the first: a stat, for every read
         return
     try:
         con = duckdb.connect(str(path))
@@ -210,7 +211,7 @@ def writing(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def _published(path: Path) -> None:
     """Before reading `path`: it exists (else NotInitialised says what to do) and has its newest snapshot published."""
-    if not path.exists():
+    if not os.access(path, os.F_OK):
         connect(path, read_only=True)  # raises NotInitialised with what to do
     recover(path) or _first_snapshot(path)
 
@@ -282,17 +283,20 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any
     return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
 
-def fetch_cached(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, Any]]:
-    """A named query without parameters, run once per published snapshot (which never changes).
+def fetch_cached(con: duckdb.DuckDBPyConnection, name: str, by: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """A named query without parameters, run once per published snapshot (which never changes),
+    as its rows keyed by the columns `by`.
 
     For small facts every lookup needs (live batches, the fund catalogue): planning even a tiny
-    query costs about a millisecond. Callers must not change the rows. On a connection that is
-    not a shared snapshot reader (the main file, a test's own) it simply runs the query.
+    query costs about a millisecond, and building the dict again ~0.05 ms of a ~1 ms lookup.
+    Callers must not change the rows. On a connection that is not a shared snapshot reader
+    (the main file, a test's own) it simply runs the query.
     """
     memo = readers.memo(con)
-    if memo is None:
-        return fetch_dicts(con, name)
-    if name not in memo:
-        memo[name] = fetch_dicts(con, name)  # two threads may both run it first: same rows, harmless
-    rows: list[dict[str, Any]] = memo[name]
+    if memo is not None and (name, by) in memo:
+        rows: dict[tuple[Any, ...], dict[str, Any]] = memo[name, by]
+        return rows
+    rows = {tuple(r[c] for c in by): r for r in fetch_dicts(con, name)}
+    if memo is not None:
+        memo[name, by] = rows  # two threads may both run it first: same rows, harmless
     return rows

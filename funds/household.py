@@ -33,12 +33,12 @@ def lookup(con: duckdb.DuckDBPyConnection, key: bytes, id_text: str, name: str,
 def lookup_hash(con: duckdb.DuckDBPyConnection, id_hash: int, name: str,
                 today: dt.date | None = None) -> dict[str, Any]:
     """The answer for a keyed ID hash and a normalised name: `lookup` once the ID number is checked."""
-    live = {b["batch_id"] for b in db.fetch_cached(con, "list_live_batches")}
-    rows = [r for r in _rows(con, id_hash, name) if r["batch_id"] in live]
+    live = db.fetch_cached(con, "list_live_batches", ("batch_id",))
+    rows = [r for r in _rows(con, id_hash, name) if (r["batch_id"],) in live]
     if not any(r["name_matches"] for r in rows):
         return empty()
     today = today or dt.date.today()
-    catalogue = {(f["year"], f["fund_code"]): f for f in db.fetch_cached(con, "list_fund_names")}
+    catalogue = db.fetch_cached(con, "list_fund_names", ("year", "fund_code"))
     rows.sort(key=lambda r: (r["year"], r["approved_date"], r["fund_code"], r["batch_id"], r["row_no"]))
     payments = []
     per_year: dict[int, Decimal] = {}

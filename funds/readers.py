@@ -73,6 +73,12 @@ def memo(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     return None if reader is None else reader.memo
 
 
+def serving(db: Path) -> bool:
+    """True when this process has the current snapshot of `db` open (so it exists: it is pinned). One stat."""
+    reader = _open.get(db)
+    return reader is not None and reader.stamp == snapshots.stamp(db)
+
+
 def clear() -> None:
     """Close every cached connection (those in use close when their last cursor comes back); for tests."""
     with _lock:

