@@ -64,6 +64,19 @@ def bare_read_csv(folder: Path, data: Path, repeat: int) -> dict[str, Any]:
     return {"seconds": round(best, 3), "all_seconds": [round(x, 3) for x in times]}
 
 
+def pipeline_and_bare(folder: Path, funds_csv: Path, data: Path, repeat: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`pipeline` and `bare_read_csv` of the same file in turns (ingest, bare read, ingest, ...), the
+    best of `repeat` each: the two bests of a ratio come from the same minutes on a box whose speed
+    moves 1.5-2x between them (measured one after the other, a ratio moved with it)."""
+    runs = [(pipeline(folder, funds_csv, data, 1), bare_read_csv(folder, data, 1)) for _ in range(repeat)]
+    return _best([ing for ing, _ in runs]), _best([bare for _, bare in runs])
+
+
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest of single runs, with every run's seconds."""
+    return {**min(runs, key=lambda r: r["seconds"]), "all_seconds": [r["seconds"] for r in runs]}
+
+
 # ---------------------------------------------------------------- the naive path
 
 def _naive_rows(path: Path) -> list[dict[str, Any]]:

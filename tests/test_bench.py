@@ -23,3 +23,17 @@ def test_lookup_set_finds_every_person_on_every_layout_and_takes_turns(tmp_path:
     assert (out["unsorted"]["n"], out["unsorted"]["found"]) == (60, 60)  # one person in each turn of ten
     assert out["method"] == "layouts in turns of 10 people; the unsorted one for the first person of each turn"
     assert out["lag_buckets"]["result_rows"] > 0 and out["reconcile_per_fund"]["result_rows"] == 160
+
+
+def test_ingest_and_its_bare_read_take_turns_and_report_the_best_of_each(tmp_path: Path) -> None:
+    from conftest import SAMPLE
+
+    from bench import ingest_bench
+
+    data_file = SAMPLE / "payments_utf8_bom.csv"
+    ing, bare = ingest_bench.pipeline_and_bare(tmp_path, SAMPLE / "funds.csv", data_file, repeat=2)
+
+    assert ing["rows"] == 5  # the file's five payments (below its title rows, above its 合计 line)
+    for run in (ing, bare):
+        assert len(run["all_seconds"]) == 2 and run["seconds"] == min(run["all_seconds"]) > 0
+    assert ing["rows_per_s"] == round(ing["rows"] / ing["seconds"])
