@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if "county" in a.sections:
         say(f"the full county year: {_label(a.county_rows)} payments in {county_bench.PAYMENT_FILES} files + other sheets")
         files = county_bench.county_files(out / f"county_year_{_label(a.county_rows)}", a.county_rows)
-        res["county_year"] = county_bench.full_year(work, files)
+        res["county_year"] = county_bench.full_year(work, files, a.repeat)
         res["county_cli"] = county_bench.command_line(work, files, a.repeat)
     if "naive" in a.sections:
         say("naive path on samples (pandas/openpyxl, row-by-row, executemany)")

@@ -32,19 +32,34 @@ def county_files(folder: Path, payments: int, seed: int = 4) -> demo.DemoFiles:
     return files
 
 
-def full_year(work: Path, files: demo.DemoFiles) -> dict[str, Any]:
+def full_year(work: Path, files: demo.DemoFiles, repeat: int = 1) -> dict[str, Any]:
     """Every file of the county into a fresh database (funds catalogue first), timed end to end,
-    kind by kind as `funds ingest KIND FILE...` loads them (`ingest_files`).
+    kind by kind as `funds ingest KIND FILE...` loads them (`ingest_files`); best of `repeat`.
 
     Baseline: DuckDB's bare read_csv of every CSV of the same county into tables, no checks
-    (its reader has no GBK: the GBK budget sheet, a few rows, is left out of the baseline).
+    (its reader has no GBK: the GBK budget sheet, a few rows, is left out of the baseline),
+    timed in turns with the ingest (ingest, bare, ingest, bare), so both bests of the ratio
+    come from the same minutes.
     """
+    commands = [("funds", [files.funds]), ("payments", files.payments), ("allocations", [files.allocations]),
+                ("projects", [files.projects]), ("budgets", [files.budgets])]
+    order = [path for _, paths in commands for path in paths]
+    runs = [(_ingest_year(work, commands), _bare_year(work, order)) for _ in range(repeat)]
+    best = min((ingest for ingest, _ in runs), key=lambda r: r["seconds"])
+    bare = min(b for _, b in runs)
+    payments = sum(f["rows"] for f in best["per_file"] if f["kind"] == "payments")
+    return {"files": len(order), "payment_rows": payments, "seconds": round(best["seconds"], 2),
+            "all_seconds": [round(ingest["seconds"], 2) for ingest, _ in runs],
+            "all_loaded": all(f["status"] == "loaded" for f in best["per_file"]),
+            "bare_read_csv_seconds": round(bare, 2), "bare_all_seconds": [round(b, 2) for _, b in runs],
+            "ratio_to_bare_read_csv": round(best["seconds"] / bare, 2), "per_file": best["per_file"]}
+
+
+def _ingest_year(work: Path, commands: list[tuple[str, list[Path]]]) -> dict[str, Any]:
+    """One ingest of the whole county into a fresh database: seconds and each file's outcome."""
     db_path = work / "county.duckdb"
     for p in work.glob("county.duckdb*"):
         shutil.rmtree(p) if p.is_dir() else p.unlink()
-    commands = [("funds", [files.funds]), ("payments", files.payments), ("allocations", [files.allocations]),
-                ("projects", [files.projects]), ("budgets", [files.budgets])]
-    order = [(kind, path) for kind, paths in commands for path in paths]
     t = time.perf_counter()
     con, key = open_for_ingest(db_path)
     per_file = []
@@ -57,22 +72,22 @@ def full_year(work: Path, files: demo.DemoFiles) -> dict[str, Any]:
                 s = time.perf_counter()
     finally:
         con.close()
-    seconds = time.perf_counter() - t
+    return {"seconds": time.perf_counter() - t, "per_file": per_file}
+
+
+def _bare_year(work: Path, order: list[Path]) -> float:
+    """Seconds of DuckDB's bare read_csv of the county's UTF-8 CSVs into tables of a new file."""
     bare_path = work / "county_bare.duckdb"
     bare_path.unlink(missing_ok=True)
     b = time.perf_counter()
     bare = duckdb.connect(str(bare_path))
-    for i, (_, path) in enumerate(order):
+    for i, path in enumerate(order):
         if path.suffix == ".csv" and "gbk" not in path.name:
             bare.execute(f"create table t{i} as select * from read_csv($p)", {"p": str(path)})
     bare.close()
-    bare_seconds = time.perf_counter() - b
+    seconds = time.perf_counter() - b
     bare_path.unlink(missing_ok=True)
-    payments = sum(f["rows"] for f in per_file if f["kind"] == "payments")
-    return {"files": len(order), "payment_rows": payments, "seconds": round(seconds, 2),
-            "all_loaded": all(f["status"] == "loaded" for f in per_file),
-            "bare_read_csv_seconds": round(bare_seconds, 2), "ratio_to_bare_read_csv": round(seconds / bare_seconds, 2),
-            "per_file": per_file}
+    return seconds
 
 
 def command_line(work: Path, files: demo.DemoFiles, repeat: int) -> dict[str, Any]:

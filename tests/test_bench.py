@@ -37,3 +37,18 @@ def test_ingest_and_its_bare_read_take_turns_and_report_the_best_of_each(tmp_pat
     for run in (ing, bare):
         assert len(run["all_seconds"]) == 2 and run["seconds"] == min(run["all_seconds"]) > 0
     assert ing["rows_per_s"] == round(ing["rows"] / ing["seconds"])
+
+
+def test_the_county_year_and_its_bare_read_take_turns(tmp_path: Path) -> None:
+    from bench import county_bench
+
+    files = county_bench.county_files(tmp_path / "county", 1_400)
+    year = county_bench.full_year(tmp_path, files, repeat=2)
+
+    written = 0
+    for roster in files.payments:
+        with roster.open(encoding="utf-8") as f:
+            written += sum(1 for _ in f) - 1  # the demo's rosters: one header line, no line breaks in cells
+    assert year["all_loaded"] and year["files"] == 11 and year["payment_rows"] == written > 0
+    assert len(year["all_seconds"]) == len(year["bare_all_seconds"]) == 2
+    assert year["seconds"] == min(year["all_seconds"]) and year["bare_read_csv_seconds"] == min(year["bare_all_seconds"])
