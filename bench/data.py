@@ -87,9 +87,12 @@ def synthetic_payments(path: Path, rows: int, batch_rows: int = 1_000_000, sorte
     sorted_by: "batch" (each batch of `batch_rows` sorted by id_hash, as ingest leaves it) or
     "none" (random order); `optimized` makes the third layout with the real command.
     People: rows / 3.8 of them; id_hash is a 128-bit hash of the person number.
+    A table built under an older schema (migrations change how rows are stored) is built again.
     """
-    if path.exists():
+    if path.exists() and _schema_version(path) == db.migrations()[-1][0]:
         return path
+    path.unlink(missing_ok=True)
+    shutil.rmtree(snapshots.folder(path), ignore_errors=True)
     tmp = path.with_suffix(".tmp.duckdb")
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
@@ -132,6 +135,20 @@ def synthetic_payments(path: Path, rows: int, batch_rows: int = 1_000_000, sorte
     con.close()
     tmp.rename(path)
     return path
+
+
+def _schema_version(path: Path) -> int | None:
+    """The last migration a bench database has had (None: unreadable)."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return con.execute("select max(version) from schema_version").fetchall()[0][0]
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
 
 
 def published(path: Path) -> Path:

@@ -110,3 +110,39 @@ def test_a_snapshot_from_before_the_packed_column_reads_the_ten_columns(fresh_db
         assert not household._packed(con)
         result = household.lookup_hash(con, person, "张三")
     assert (result["count"], result["total_yuan"]) == (1, "88.00")
+
+
+def test_a_database_from_before_0006_keeps_every_row_and_answers_after_the_upgrade(tmp_path: Path) -> None:
+    """Migration 0006 rewrites payment_rows with id_hash uncompressed: every row in its order (an
+    optimized table stays sorted and packed), the payments view still reads it, lookups answer."""
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))  # a database as the version before 0006 left it, after `funds optimize`
+    con.execute("create table schema_version (version integer primary key, applied_at timestamp)")
+    for version, sql in db.migrations():
+        if version <= 5:
+            con.execute(sql)
+            con.execute("insert into schema_version values ($v, now())", {"v": version})
+    con.execute(BATCH, {"batch": 1, "status": "loaded"})
+    people = [7, 2**64 + 1, 2**127 + 3]
+    for n, person in enumerate(sorted(people * 3)):  # in id_hash order, spreadsheet rows shuffled
+        con.execute(ROW, _row(1, n * 5 % 9 + 2, person, f"{n + 1}.05"))
+    con.execute("update payment_rows set lookup_row = lookup_row(batch_id, row_no, year, fund_code, township, "
+                "village, amount, approved_date, paid_date, name)")
+    before = con.execute("select * from payment_rows").fetchall()
+    assert "USING COMPRESSION" not in con.execute(
+        "select sql from duckdb_tables() where table_name = 'payment_rows'").fetchall()[0][0]
+    con.close()
+
+    db.initialise(path)  # what any writer does first: migrate, then publish
+
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("select max(version) from schema_version").fetchall() == [(6,)]
+    assert con.execute("select * from payment_rows").fetchall() == before  # every row, in its order
+    assert con.execute("select distinct compression from pragma_storage_info('payment_rows') "
+                       "where column_name = 'id_hash' and segment_type = 'UHUGEINT'").fetchall() == [("Uncompressed",)]
+    assert con.execute("select count(*), sum(amount) from payments").fetchall() == [(9, Decimal("45.45"))]
+    con.close()
+    with db.reading(path) as con:
+        assert household._packed(con)
+        result = household.lookup_hash(con, 2**127 + 3, "张三")
+    assert (result["count"], result["total_yuan"]) == (3, "24.15")  # the last three rows: 7.05 + 8.05 + 9.05
