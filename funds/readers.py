@@ -38,7 +38,7 @@ class _Reader:
     fd: int  # holds the shared lock on the snapshot's .readers file
     users: int = 0
     retired: bool = False
-    memo: dict[str, Any] = field(default_factory=dict)  # facts of this snapshot (it never changes)
+    memo: dict[Any, Any] = field(default_factory=dict)  # facts of this snapshot (it never changes), by any key
 
 
 _lock = threading.Lock()  # guards _open and every reader's users/retired
@@ -67,7 +67,7 @@ def cursor(db: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
         _release(reader)
 
 
-def memo(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+def memo(con: duckdb.DuckDBPyConnection) -> dict[Any, Any] | None:
     """A dict that lives as long as the snapshot `con` reads stays open (None: `con` is not from `cursor`)."""
     reader = _lent.get(id(con))
     return None if reader is None else reader.memo
