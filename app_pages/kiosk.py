@@ -28,7 +28,7 @@ def _lookup(id_text: str, name: str) -> None:
         return
     path = db_path()
     key = keys.load(settings.secret_path(path))
-    with inquiries.reading(path) as con:
+    with inquiries.reading(path, reuse=True) as con:  # a lookup leaves nothing on its cursor
         result = household.lookup(con, key, id_text, name)
     if result.get("problem"):
         ss["kiosk_msg"] = "kiosk.bad_id"

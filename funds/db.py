@@ -217,8 +217,8 @@ def _published(path: Path) -> None:
 
 
 @contextmanager
-def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only cursor for queries, closed afterwards.
+def reading(path: Path, reuse: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only cursor for queries, closed afterwards (given back for reuse with `reuse`: see readers.cursor).
 
     It reads the newest published snapshot, so it never waits for an ingest and sees either
     all of a load or none of it. The snapshot's connection is opened once and shared by this
@@ -226,7 +226,7 @@ def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     snapshots, not yet written to) it opens the main file read-only for this call only.
     """
     _published(path)
-    with readers.cursor(path) as cur:
+    with readers.cursor(path, reuse) as cur:
         if cur is not None:
             yield cur
             return

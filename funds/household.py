@@ -101,7 +101,7 @@ def _packed(con: duckdb.DuckDBPyConnection) -> bool:
 def lookup_path(path: Path, id_text: str, name: str) -> dict[str, Any]:
     """Look up against a database file (opened read-only) with its key."""
     key = keys.load(settings.secret_path(path))
-    with db.reading(path) as con:
+    with db.reading(path, reuse=True) as con:  # a lookup leaves nothing on its cursor
         return lookup(con, key, id_text, name)
 
 

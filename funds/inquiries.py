@@ -52,10 +52,11 @@ def writing(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextmanager
-def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection on the published snapshot (never the main file, which an ingest may hold)."""
+def reading(path: Path, reuse: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection on the published snapshot (never the main file, which an ingest may hold);
+    `reuse` as in db.reading."""
     try:
-        with db.reading(path) as con:
+        with db.reading(path, reuse) as con:
             yield con
     except duckdb.ConnectionException:
         raise _busy() from None

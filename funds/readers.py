@@ -39,6 +39,7 @@ class _Reader:
     users: int = 0
     retired: bool = False
     memo: dict[Any, Any] = field(default_factory=dict)  # facts of this snapshot (it never changes), by any key
+    idle: list[duckdb.DuckDBPyConnection] = field(default_factory=list)  # cursors given back for reuse
 
 
 _lock = threading.Lock()  # guards _open and every reader's users/retired
@@ -46,25 +47,45 @@ _opening = threading.Lock()  # one open at a time: threads that see a new snapsh
 _open: dict[Path, _Reader] = {}
 _inherited: list[duckdb.DuckDBPyConnection] = []
 _lent: dict[int, _Reader] = {}  # id(cursor) -> its reader, while the cursor is out (dict updates are atomic)
+IDLE_CURSORS = 8  # per snapshot: about the number of threads that look up at once
 
 
 @contextmanager
-def cursor(db: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
-    """A cursor on the current snapshot of `db`, closed afterwards (None when no snapshot is published)."""
+def cursor(db: Path, reuse: bool = False) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A cursor on the current snapshot of `db`, closed afterwards (None when no snapshot is published).
+
+    With `reuse`, the cursor is taken from the snapshot's idle ones and given back after a block
+    that ended without an error (else closed): for callers that run only their own queries and
+    leave nothing on it (no temp objects, settings or open transaction), i.e. kiosk lookups.
+    Making a cursor is a new DuckDB connection, ~0.05 ms of a ~1.3 ms lookup. A cursor is used by
+    one thread at a time: list.pop and append are atomic.
+    """
     reader = _acquire(db)
     if reader is None:
         yield None
         return
     try:
-        cur = reader.con.cursor()
+        cur = _take(reader) if reuse else reader.con.cursor()
         _lent[id(cur)] = reader
+        clean = False
         try:
             yield cur
+            clean = reuse
         finally:
             del _lent[id(cur)]
-            cur.close()
+            if clean and len(reader.idle) < IDLE_CURSORS:
+                reader.idle.append(cur)  # before _release: a reader is closed only once every user is back
+            else:
+                cur.close()
     finally:
         _release(reader)
+
+
+def _take(reader: _Reader) -> duckdb.DuckDBPyConnection:
+    try:
+        return reader.idle.pop()
+    except IndexError:
+        return reader.con.cursor()
 
 
 def memo(con: duckdb.DuckDBPyConnection) -> dict[Any, Any] | None:
@@ -154,6 +175,8 @@ def _retire(reader: _Reader) -> bool:
 
 def _close(reader: _Reader) -> None:
     try:
+        while reader.idle:
+            reader.idle.pop().close()
         reader.con.close()
     finally:
         snapshots.unpin(reader.fd)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import duckdb
+import pytest
 from conftest import SAMPLE
 
 from funds import db, snapshots
@@ -18,8 +20,8 @@ def _note(path: Path, attempt: int) -> None:
                     {"a": attempt})
 
 
-def _attempts(path: Path) -> int:
-    with db.reading(path) as con:
+def _attempts(path: Path, reuse: bool = False) -> int:
+    with db.reading(path, reuse) as con:
         return int(con.execute("select count(*) from ingest_log").fetchall()[0][0])
 
 
@@ -48,7 +50,8 @@ def test_a_query_in_progress_keeps_its_snapshot_until_it_ends(fresh_db: Path) ->
     assert _attempts(fresh_db) == 1
 
 
-def test_concurrent_threads_read_while_a_writer_publishes(fresh_db: Path) -> None:
+@pytest.mark.parametrize("reuse", [False, True], ids=["own cursors", "reused cursors"])
+def test_concurrent_threads_read_while_a_writer_publishes(fresh_db: Path, reuse: bool) -> None:
     """Sessions in threads (as Streamlit runs them) all answer, each with a state that was published."""
     errors: list[str] = []
     seen: set[int] = set()
@@ -57,7 +60,7 @@ def test_concurrent_threads_read_while_a_writer_publishes(fresh_db: Path) -> Non
     def session() -> None:
         while not stop.is_set():
             try:
-                n = _attempts(fresh_db)
+                n = _attempts(fresh_db, reuse)
                 seen.add(n)
             except Exception as exc:  # noqa: BLE001 - collected and reported by the assertion below
                 errors.append(repr(exc))
@@ -129,3 +132,28 @@ def test_an_upload_check_reads_the_snapshot_in_its_own_memory_limited_instance(c
     job = check_job.start(catalogue_db, "payments", sample, "p.csv", "t")
     assert job.wait(120) and job.error is None and job.outcome.status == "valid", job.outcome
     assert used == [catalogue_db]  # the page's check went through it
+
+
+def test_a_lookup_cursor_is_reused_until_an_error_or_a_new_snapshot(fresh_db: Path) -> None:
+    """Kiosk reads (reuse=True) take the same cursor again rather than a new DuckDB connection each;
+    a block that failed gives its cursor up, and a new snapshot closes the old one's cursors."""
+    with db.reading(fresh_db, reuse=True) as first:
+        pass
+    with db.reading(fresh_db, reuse=True) as again:
+        assert again is first
+    with db.reading(fresh_db) as own:  # other readers keep a cursor of their own, closed after
+        assert own is not first
+    with pytest.raises(duckdb.Error), db.reading(fresh_db, reuse=True) as failing:
+        assert failing is first
+        failing.execute("select * from no_such_table")
+    with pytest.raises(duckdb.ConnectionException):
+        first.execute("select 1")  # closed, not given back: it might hold what the error left
+    with db.reading(fresh_db, reuse=True) as fresh:
+        assert fresh is not first
+        old_snap = db.path_of(fresh)
+    _note(fresh_db, 1)
+    with db.reading(fresh_db, reuse=True) as newer:
+        assert newer is not fresh and newer.execute("select count(*) from ingest_log").fetchall() == [(1,)]
+    with pytest.raises(duckdb.ConnectionException):
+        fresh.execute("select 1")  # the old snapshot's idle cursor went with it
+    assert not old_snap.exists()
