@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from funds.db import DERIVED_COLUMNS
+from funds.db import stored_columns
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -25,8 +25,8 @@ def digest_con(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         "select table_name from duckdb_tables() where schema_name = 'main' and not temporary order by 1").fetchall()]
     out = {}
     for table in tables:
-        # derived columns (`funds optimize` fills payment_rows.lookup_row) restate the others
-        cols = [r[0] for r in con.execute(f'describe "{table}"').fetchall() if r[0] not in VOLATILE | DERIVED_COLUMNS]
+        # the stored columns leave out derived ones (`funds optimize` fills payment_rows.lookup_row from the others)
+        cols = [c for c in stored_columns(con, table) if c not in VOLATILE]
         select = ", ".join(f'"{c}"' for c in cols)
         # order-independent and computed inside DuckDB: row count plus the sum of per-row hashes
         rows = con.execute(f'select count(*), sum(hash(row({select}))::hugeint) from "{table}"').fetchall()
