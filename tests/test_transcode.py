@@ -75,3 +75,22 @@ def test_a_gbk_upload_cut_in_two_loads_the_same_rows(tmp_path: Path, monkeypatch
     assert source.encoding == "gbk/gb18030"
     assert source.table(0, columns, set()).to_pydict() == a
     source.close()
+
+
+def test_the_head_of_a_gbk_file_is_read_without_transcoding_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`head_rows` (the upload page's preview, `funds ingest auto`) decodes the first MB only: the same
+    rows as a full source's head, and no transcoded copy of the whole file is written."""
+    text = "2007年补贴发放明细表,,\n资金编码,姓名,金额\n" + "".join(f"F01,张{n}·买买提,{n}.00\n" for n in range(60_000))
+    gbk = tmp_path / "g.csv"
+    gbk.write_bytes(text.encode("gb18030"))
+    assert gbk.stat().st_size > read.HEAD_BYTES  # the 1 MB cut falls inside the file, maybe inside a character
+    full = read.open_source(gbk)
+    expected = full.head()
+    full.close()
+
+    def no_copy(*args: object, **kwargs: object) -> None:
+        raise AssertionError("transcoded whole")
+
+    monkeypatch.setattr(read, "_transcode", no_copy)
+    assert read.head_rows(gbk) == expected
+    assert expected[1] == ["资金编码", "姓名", "金额"] and expected[2] == ["F01", "张0·买买提", "0.00"]
