@@ -30,32 +30,38 @@ def init(args: argparse.Namespace) -> int:
 def ingest(args: argparse.Namespace) -> int:
     """Check and load files; exit 1 when any file was rejected."""
     from funds_cli.progress import progress
-    from pipelines.ingest import ingest_files, open_for_ingest, optimize_advice
+    from pipelines.ingest import ingest_files, open_for_ingest, optimize_advice, plan
 
     language = lang(args)
     path = _db(args)
-    missing = [f for f in args.files if not f.is_file()]
-    if missing:
-        from funds.errors import UsageError
+    files = _spreadsheets(args.files)
+    if args.kind == AUTO:
+        if args.replace is not None:
+            from funds.errors import UsageError
 
-        names = ", ".join(map(str, missing))
-        raise UsageError(f"找不到文件：{names}", f"File not found: {names}", f"파일을 찾을 수 없습니다: {names}")
+            raise UsageError("--replace 只替换一个批次：请指明类型，如 funds ingest payments --replace N 文件",
+                             "--replace replaces one batch: name the kind, e.g. funds ingest payments --replace N FILE",
+                             "--replace는 배치 하나를 바꿉니다: 종류를 지정하십시오(예: funds ingest payments --replace N 파일)")
+        groups = plan(files)  # every file's kind, the catalogue first; refuses all when one is unknown
+    else:
+        groups = [(args.kind, files)]
     yield_cpu()
     con, key = open_for_ingest(path)
     outcomes = []
     try:
-        results = ingest_files(con, key, args.kind, args.files, current_user(args), args.replace,
-                               dry_run=args.dry_run)  # the next file is checked while one loads
-        with closing(results):
-            for file in args.files:
-                with progress(f"{file.name}", quiet=args.json):
-                    outcome = next(results)
-                outcomes.append(outcome)
-                if not args.json:
-                    _print_outcome(outcome, language)
+        for kind, paths in groups:
+            results = ingest_files(con, key, kind, paths, current_user(args), args.replace,
+                                   dry_run=args.dry_run)  # the next file is checked while one loads
+            with closing(results):
+                for file in paths:
+                    with progress(f"{file.name}", quiet=args.json):
+                        outcome = next(results)
+                    outcomes.append(outcome)
+                    if not args.json:
+                        _print_outcome(outcome, language)
         fan_out, hint = None, None
-        if any(o.status == "loaded" for o in outcomes):
-            fan_out, hint = optimize_advice(con, args.kind, language)  # lookups slow as big batches pile up
+        if any(o.status == "loaded" and o.report.kind == "payments" for o in outcomes):
+            fan_out, hint = optimize_advice(con, "payments", language)  # lookups slow as big batches pile up
     finally:
         con.close()
     if args.json:
@@ -68,6 +74,34 @@ def ingest(args: argparse.Namespace) -> int:
     elif hint:
         print(hint)
     return 1 if any(o.status == "rejected" for o in outcomes) else 0
+
+
+AUTO = "auto"  # `funds ingest auto FILE...`: each file's kind told from its header
+
+
+def _spreadsheets(paths: list[Path]) -> list[Path]:
+    """The files to load: each file given, and the spreadsheets (.csv, .xlsx, .xls...) in each folder
+    given, by name (hidden files and Excel's ~$ lock files left out)."""
+    from funds.errors import UsageError
+    from pipelines.read import CSV_SUFFIXES, EXCEL_SUFFIXES
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        names = ", ".join(map(str, missing))
+        raise UsageError(f"找不到文件：{names}", f"File not found: {names}", f"파일을 찾을 수 없습니다: {names}")
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
+                           and not f.name.startswith((".", "~$")))
+            if not found:
+                raise UsageError(f"文件夹中没有表格文件（.csv、.xlsx、.xls）：{p}",
+                                 f"No spreadsheet (.csv, .xlsx, .xls) in folder: {p}",
+                                 f"폴더에 표 파일(.csv, .xlsx, .xls)이 없습니다: {p}")
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
 
 
 def yield_cpu() -> None:

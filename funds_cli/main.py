@@ -54,8 +54,8 @@ def parser() -> argparse.ArgumentParser:
 
     add("init", "create the database and its HMAC key")
     sp = add("ingest", "check and load spreadsheets")
-    sp.add_argument("kind", choices=[k for k in KINDS])
-    sp.add_argument("files", nargs="+", type=Path)
+    sp.add_argument("kind", choices=[*KINDS, "auto"], help="the sheets' kind, or auto: told from each file's header")
+    sp.add_argument("files", nargs="+", type=Path, help="files, or folders of them")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--replace", type=int, metavar="BATCH")
     sp.add_argument("--user", default=None)

@@ -13,10 +13,12 @@ from typing import Any
 
 import duckdb
 
-from funds import compaction, db, keys, redaction, settings, snapshots
+from funds import codes, compaction, db, keys, redaction, settings, snapshots
+from funds.errors import UsageError
 from pipelines import load as loader
 from pipelines import validate
-from pipelines.read import drop_raw
+from pipelines.header import guess_kind
+from pipelines.read import ReadProblem, drop_raw, head_rows
 from pipelines.report import Issue, Report
 from schemas.columns import KINDS
 
@@ -84,6 +86,55 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
     """Check one file and load it if valid; a rejected file changes nothing but the ingest log."""
     _usage(con, kind, replacing)
     return _finish(con, key, _prepare(con, key, kind, path, original_name, replacing), user, replacing, dry_run)
+
+
+LOAD_ORDER = tuple(KINDS)  # the fund catalogue first: every other kind names its funds
+
+
+def plan(paths: list[Path]) -> list[tuple[str, list[Path]]]:
+    """Files of every kind for one run (`funds ingest auto`): each file's kind told from its header
+    (`header.guess_kind`, as the upload page guesses), grouped in LOAD_ORDER, each kind's files in
+    the order given, so a county's year loads in one process, one `ingest_files` per kind.
+
+    Reads only each file's first rows (a workbook is parsed whole: calamine has no partial read).
+    Raises UsageError naming every file whose kind cannot be told, or that cannot be read, before
+    anything is loaded.
+    """
+    kinds: dict[str, list[Path]] = {}
+    unknown: list[tuple[str, ReadProblem | None]] = []
+    for path in paths:
+        try:
+            kind = guess_kind(head_rows(path))
+        except ReadProblem as exc:
+            unknown.append((redaction.redact(path.name), exc))
+            continue
+        if kind is None:
+            unknown.append((redaction.redact(path.name), None))
+        else:
+            kinds.setdefault(kind, []).append(path)
+    if unknown:
+        raise UsageError(*(_unknown_kinds(lang, unknown) for lang in ("zh", "en", "ko")))
+    return [(kind, kinds[kind]) for kind in LOAD_ORDER if kind in kinds]
+
+
+_UNKNOWN_KIND = {
+    "zh": ("无法判断以下文件是哪种表格，未导入任何文件：", "表头不像任何一种模板",
+           "请核对表头（见模板说明），或指明类型分别导入，如 funds ingest payments 文件"),
+    "en": ("Cannot tell which kind of sheet these files are; nothing was loaded:", "the header matches no template",
+           "check their header rows against the templates, or name the kind, e.g. funds ingest payments FILE"),
+    "ko": ("다음 파일이 어떤 표인지 알 수 없어 아무것도 올리지 않았습니다:", "머리글이 어느 양식과도 맞지 않습니다",
+           "머리글을 양식과 대조하거나 종류를 지정하십시오(예: funds ingest payments 파일)"),
+}
+
+
+def _unknown_kinds(lang: str, files: list[tuple[str, ReadProblem | None]]) -> str:
+    intro, no_match, fix = _UNKNOWN_KIND[lang]
+    lines = [intro]
+    for name, problem in files:
+        why = codes.message(problem.code, lang, value=name, detail=problem.detail) if problem else no_match
+        lines.append(f"  {name}: {why}")
+    lines.append(fix)
+    return "\n".join(lines)
 
 
 OVERLAP_MAX_MB = 32  # files up to this size are checked while the file before them loads

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,40 @@ print("ok")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "ok"
+
+
+def test_auto_loads_a_folder_with_the_catalogue_first(tmp_path: Path) -> None:
+    """`funds ingest auto FOLDER`: each file's kind told from its header, the fund catalogue loaded
+    before the sheets that name its funds, whatever the file names' order; lock and other files left out."""
+    folder = tmp_path / "2007"
+    folder.mkdir()
+    for src, name in [("funds.csv", "z_catalogue.csv"), ("payments_gbk.csv", "a_roster.csv"),
+                      ("projects_wan.xlsx", "b.xlsx"), ("payments_legacy.xls", "c.xls"),
+                      ("budgets_gbk.csv", "d.csv"), ("people_flags.csv", "e.csv")]:
+        shutil.copy(SAMPLE / src, folder / name)
+    (folder / "~$b.xlsx").write_bytes(b"lock")  # Excel's lock file beside an open workbook
+    (folder / "notes.md").write_text("not a sheet")
+    out = _funds("ingest", "--json", "auto", str(folder), db=tmp_path / "new.duckdb")
+    assert out.returncode == 0, out.stderr
+    got = [(f["path"], f["kind"], f["status"]) for f in json.loads(out.stdout)["files"]]
+    assert got == [("z_catalogue.csv", "funds", "loaded"), ("a_roster.csv", "payments", "loaded"),
+                   ("c.xls", "payments", "loaded"), ("b.xlsx", "projects", "loaded"),
+                   ("d.csv", "budgets", "loaded"), ("e.csv", "people_flags", "loaded")]
+
+
+def test_auto_loads_nothing_when_a_file_is_of_no_kind(tmp_path: Path) -> None:
+    db = tmp_path / "new.duckdb"
+    odd = tmp_path / "minutes.csv"
+    odd.write_text("日期,会议,记录人\n2007-03-05,村务会,张三\n", "utf-8")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", "utf-8")
+    out = _funds("--lang", "en", "ingest", "auto", str(SAMPLE / "funds.csv"), str(odd), str(empty),
+                 str(SAMPLE / "payments_ko.csv"), db=db)
+    assert out.returncode == 2
+    assert "nothing was loaded" in out.stderr
+    assert "minutes.csv: the header matches no template" in out.stderr
+    assert "empty.csv" in out.stderr and "funds.csv" not in out.stderr.replace("funds ingest", "")
+    assert "Traceback" not in out.stderr
+    assert not db.exists()  # refused before the database was opened
+    out = _funds("ingest", "auto", "--replace", "1", str(SAMPLE / "funds.csv"), db=db)
+    assert out.returncode == 2 and "--replace" in out.stderr and not db.exists()
