@@ -19,7 +19,7 @@ from funds.errors import FundsError
 from funds.staff_db import staff_connection
 from pipelines import check_job
 from pipelines.header import guess_kind
-from pipelines.read import open_source
+from pipelines.read import head_rows
 from schemas.columns import KINDS
 
 MB = 1024 * 1024
@@ -67,7 +67,7 @@ def render(user: dict[str, Any], prefix: str = "up", replacing: dict[str, Any] |
             shutil.copyfileobj(uploaded, out, 1 << 20)
         flow.update(ident=ident, folder=folder, path=path, name=uploaded.name)
         try:
-            flow["head"] = open_source(path, uploaded.name).head()
+            flow["head"] = head_rows(path, uploaded.name)
             flow["guess"] = guess_kind(flow["head"])
         except FundsError as exc:
             flow["head"], flow["guess"], flow["read_error"] = [], None, exc
