@@ -18,7 +18,7 @@ from funds.errors import UsageError
 from pipelines import load as loader
 from pipelines import validate
 from pipelines.header import guess_kind
-from pipelines.read import ReadProblem, drop_raw, head_rows
+from pipelines.read import CSV_SUFFIXES, EXCEL_SUFFIXES, ReadProblem, drop_raw, head_rows
 from pipelines.report import Issue, Report
 from schemas.columns import KINDS
 
@@ -86,6 +86,28 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
     """Check one file and load it if valid; a rejected file changes nothing but the ingest log."""
     _usage(con, kind, replacing)
     return _finish(con, key, _prepare(con, key, kind, path, original_name, replacing), user, replacing, dry_run)
+
+
+def spreadsheets(paths: list[Path]) -> list[Path]:
+    """The files of a run: each file given, and the spreadsheets (.csv, .xlsx, .xls...) in each folder
+    given, by name (hidden files and Excel's ~$ lock files left out)."""
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        names = ", ".join(map(str, missing))
+        raise UsageError(f"找不到文件：{names}", f"File not found: {names}", f"파일을 찾을 수 없습니다: {names}")
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
+                           and not f.name.startswith((".", "~$")))
+            if not found:
+                raise UsageError(f"文件夹中没有表格文件（.csv、.xlsx、.xls）：{p}",
+                                 f"No spreadsheet (.csv, .xlsx, .xls) in folder: {p}",
+                                 f"폴더에 표 파일(.csv, .xlsx, .xls)이 없습니다: {p}")
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
 
 
 LOAD_ORDER = tuple(KINDS)  # the fund catalogue first: every other kind names its funds

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+from conftest import SAMPLE
 
 from bench import data, query_bench
 
@@ -44,7 +47,7 @@ def test_the_county_year_and_its_bare_read_take_turns(tmp_path: Path) -> None:
     from bench import county_bench
 
     files = county_bench.county_files(tmp_path / "county", 1_400)
-    year = county_bench.full_year(tmp_path, files, repeat=2)
+    year = county_bench.full_year(tmp_path, county_bench.year_files(files), repeat=2)
 
     written = 0
     for roster in files.payments:
@@ -53,6 +56,7 @@ def test_the_county_year_and_its_bare_read_take_turns(tmp_path: Path) -> None:
     assert year["all_loaded"] and year["files"] == 11 and year["payment_rows"] == written > 0
     assert len(year["all_seconds"]) == len(year["bare_all_seconds"]) == 2
     assert year["seconds"] == min(year["all_seconds"]) and year["bare_read_csv_seconds"] == min(year["bare_all_seconds"])
+    assert year["baseline_left_out"] == ["projects.xlsx", "budgets_gbk.csv"]  # a workbook, and GBK (DuckDB reads UTF-8)
 
 
 def test_each_ratio_times_its_two_sides_in_turns(tmp_path: Path, monkeypatch) -> None:
@@ -73,9 +77,8 @@ def test_each_ratio_times_its_two_sides_in_turns(tmp_path: Path, monkeypatch) ->
     monkeypatch.setattr(county_bench, "_ingest_year", lambda *a: calls.append("ingest") or
                         {"seconds": 5.0 - len(calls), "per_file": [{"kind": "payments", "status": "loaded", "rows": 1}]})
     monkeypatch.setattr(county_bench, "_bare_year", lambda *a: calls.append("bare") or 3.0 - len(calls) / 10)
-    files = county_bench.demo.DemoFiles(tmp_path / "f.csv", [tmp_path / "p1.csv"], tmp_path / "a.csv",
-                                        tmp_path / "p.xlsx", tmp_path / "b.csv")
-    year = county_bench.full_year(tmp_path, files, repeat=2)
+    commands = [("funds", [tmp_path / "f.csv"]), ("payments", [tmp_path / "p1.csv"])]
+    year = county_bench.full_year(tmp_path, commands, repeat=2)
     assert calls == ["ingest", "bare"] * 2 and (year["seconds"], year["bare_read_csv_seconds"]) == (2.0, 2.6)
 
     rows = 3_000
@@ -93,3 +96,25 @@ def test_each_ratio_times_its_two_sides_in_turns(tmp_path: Path, monkeypatch) ->
     query_bench.lookup_set(layouts, n_lookups=500, repeat=1, auditor=False)
     measured = order[20 * 3:]  # after the 20 warm-up people, each looked up on the three layouts
     assert measured == (["sorted"] * 20 + ["scan"]) * 50  # per turn: as loaded x10, optimized x10, one scan
+
+
+def test_a_folder_of_sheets_is_timed_as_the_county_year(tmp_path: Path) -> None:
+    """`--county-dir`: any folder's sheets (kinds told from headers) through the in-process run and
+    through `funds ingest auto` from the shell, each beside DuckDB's bare read of the CSVs it takes."""
+    import json
+
+    from bench.__main__ import main
+
+    folder = tmp_path / "heldout"
+    folder.mkdir()
+    for name in ("payments_utf8_bom.csv", "funds.csv", "payments_gbk.csv", "projects_wan.xlsx"):
+        shutil.copy(SAMPLE / name, folder / name)
+    assert main(["--only", "county", "--county-dir", str(folder), "--repeat", "1", "--out", str(tmp_path / "out")]) == 0
+    res = json.loads((tmp_path / "out" / "bench.json").read_text())
+    year, shell = res["county_year"], res["county_cli_year"]
+    assert year["all_loaded"] and year["files"] == 4 and year["payment_rows"] == 5 + 3
+    assert [f["kind"] for f in year["per_file"]] == ["funds", "payments", "payments", "projects"]
+    assert year["baseline_left_out"] == ["payments_gbk.csv", "projects_wan.xlsx"]
+    assert shell["all_loaded"] and shell["files"] == 4 and shell["seconds"] > 0 and shell["bare_process_seconds"] > 0
+    assert shell["one_process_per_file_seconds"] > shell["seconds"]  # four interpreters, imports and publishes
+    assert "county_cli" not in res  # the single-roster figure belongs to the demo county
