@@ -30,11 +30,11 @@ def init(args: argparse.Namespace) -> int:
 def ingest(args: argparse.Namespace) -> int:
     """Check and load files; exit 1 when any file was rejected."""
     from funds_cli.progress import progress
-    from pipelines.ingest import ingest_files, open_for_ingest, optimize_advice, plan
+    from pipelines.ingest import ingest_files, open_for_ingest, optimize_advice, plan, spreadsheets
 
     language = lang(args)
     path = _db(args)
-    files = _spreadsheets(args.files)
+    files = spreadsheets(args.files)
     if args.kind == AUTO:
         if args.replace is not None:
             from funds.errors import UsageError
@@ -43,6 +43,12 @@ def ingest(args: argparse.Namespace) -> int:
                              "--replace replaces one batch: name the kind, e.g. funds ingest payments --replace N FILE",
                              "--replace는 배치 하나를 바꿉니다: 종류를 지정하십시오(예: funds ingest payments --replace N 파일)")
         groups = plan(files)  # every file's kind, the catalogue first; refuses all when one is unknown
+        if args.dry_run and len(groups) > 1 and groups[0][0] == "funds":
+            print(_t(language, "注意：--dry-run 不导入本次的资金目录，其他表格按数据库中已有的资金目录核对。",
+                     "Note: --dry-run does not load this run's fund catalogue; the other sheets are checked "
+                     "against the catalogue already in the database.",
+                     "참고: --dry-run은 이번 자금 목록을 올리지 않으므로 다른 표는 데이터베이스에 이미 있는 "
+                     "자금 목록으로 검사합니다."), file=sys.stderr)
     else:
         groups = [(args.kind, files)]
     yield_cpu()
@@ -77,31 +83,6 @@ def ingest(args: argparse.Namespace) -> int:
 
 
 AUTO = "auto"  # `funds ingest auto FILE...`: each file's kind told from its header
-
-
-def _spreadsheets(paths: list[Path]) -> list[Path]:
-    """The files to load: each file given, and the spreadsheets (.csv, .xlsx, .xls...) in each folder
-    given, by name (hidden files and Excel's ~$ lock files left out)."""
-    from funds.errors import UsageError
-    from pipelines.read import CSV_SUFFIXES, EXCEL_SUFFIXES
-
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        names = ", ".join(map(str, missing))
-        raise UsageError(f"找不到文件：{names}", f"File not found: {names}", f"파일을 찾을 수 없습니다: {names}")
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
-                           and not f.name.startswith((".", "~$")))
-            if not found:
-                raise UsageError(f"文件夹中没有表格文件（.csv、.xlsx、.xls）：{p}",
-                                 f"No spreadsheet (.csv, .xlsx, .xls) in folder: {p}",
-                                 f"폴더에 표 파일(.csv, .xlsx, .xls)이 없습니다: {p}")
-            out.extend(found)
-        else:
-            out.append(p)
-    return out
 
 
 def yield_cpu() -> None:

@@ -126,3 +126,11 @@ def test_auto_loads_nothing_when_a_file_is_of_no_kind(tmp_path: Path) -> None:
     assert not db.exists()  # refused before the database was opened
     out = _funds("ingest", "auto", "--replace", "1", str(SAMPLE / "funds.csv"), db=db)
     assert out.returncode == 2 and "--replace" in out.stderr and not db.exists()
+
+
+def test_auto_dry_run_says_the_catalogue_in_the_run_is_not_loaded(tmp_path: Path) -> None:
+    out = _funds("--lang", "en", "ingest", "--dry-run", "--json", "auto", str(SAMPLE / "payments_ko.csv"),
+                 str(SAMPLE / "funds.csv"), db=tmp_path / "new.duckdb")
+    got = [(f["kind"], f["status"]) for f in json.loads(out.stdout)["files"]]
+    assert got == [("funds", "valid"), ("payments", "rejected")]  # its funds are in no loaded catalogue
+    assert "does not load this run's fund catalogue" in out.stderr
