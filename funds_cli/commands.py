@@ -35,6 +35,7 @@ def ingest(args: argparse.Namespace) -> int:
     language = lang(args)
     path = _db(args)
     files = spreadsheets(args.files)
+    yield_cpu()  # telling kinds reads every file's head (a workbook whole): a background job too
     if args.kind == AUTO:
         if args.replace is not None:
             from funds.errors import UsageError
@@ -51,7 +52,6 @@ def ingest(args: argparse.Namespace) -> int:
                      "자금 목록으로 검사합니다."), file=sys.stderr)
     else:
         groups = [(args.kind, files)]
-    yield_cpu()
     con, key = open_for_ingest(path)
     outcomes = []
     try:
@@ -65,6 +65,13 @@ def ingest(args: argparse.Namespace) -> int:
                     outcomes.append(outcome)
                     if not args.json:
                         _print_outcome(outcome, language)
+            if kind == "funds" and len(groups) > 1 and any(o.status == "rejected" for o in outcomes):
+                print(_t(language, "资金目录未导入：其余文件未检查（它们按目录核对资金）。请改正目录后重新运行。",
+                         "The fund catalogue was rejected, so the other files were not checked (their funds are "
+                         "checked against it). Correct the catalogue and run again.",
+                         "자금 목록이 거부되어 나머지 파일은 검사하지 않았습니다(자금을 목록과 대조합니다). "
+                         "목록을 고친 뒤 다시 실행하십시오."), file=sys.stderr)
+                break
         fan_out, hint = None, None
         if any(o.status == "loaded" and o.report.kind == "payments" for o in outcomes):
             fan_out, hint = optimize_advice(con, "payments", language)  # lookups slow as big batches pile up

@@ -18,7 +18,7 @@ from funds.errors import UsageError
 from pipelines import load as loader
 from pipelines import validate
 from pipelines.header import guess_kind
-from pipelines.read import CSV_SUFFIXES, EXCEL_SUFFIXES, ReadProblem, drop_raw, head_rows
+from pipelines.read import ReadProblem, drop_raw, head_rows
 from pipelines.report import Issue, Report
 from schemas.columns import KINDS
 
@@ -88,26 +88,58 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
     return _finish(con, key, _prepare(con, key, kind, path, original_name, replacing), user, replacing, dry_run)
 
 
+FOLDER_SUFFIXES = (".csv", ".xlsx", ".xls")  # what the templates name: a folder's notes (.txt, .docx) are left out
+
+
 def spreadsheets(paths: list[Path]) -> list[Path]:
-    """The files of a run: each file given, and the spreadsheets (.csv, .xlsx, .xls...) in each folder
-    given, by name (hidden files and Excel's ~$ lock files left out)."""
-    missing = [p for p in paths if not p.exists()]
+    """The files of a run: each file given, and the spreadsheets directly in each folder given
+    (.csv, .xlsx, .xls, by name; hidden files and Excel's ~$ lock files left out), each file once.
+
+    Raises UsageError for a path that is neither a file nor a folder, a folder that cannot be
+    listed or holds no spreadsheet, and a file name that is not text (bytes of another system's
+    encoding: it could not be recorded with its batch)."""
+    missing = [redaction.redact(str(p)) for p in paths if not (p.is_file() or p.is_dir())]
     if missing:
-        names = ", ".join(map(str, missing))
+        names = ", ".join(missing)
         raise UsageError(f"找不到文件：{names}", f"File not found: {names}", f"파일을 찾을 수 없습니다: {names}")
-    out: list[Path] = []
+    out: dict[Path, None] = {}
     for p in paths:
-        if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
-                           and not f.name.startswith((".", "~$")))
-            if not found:
-                raise UsageError(f"文件夹中没有表格文件（.csv、.xlsx、.xls）：{p}",
-                                 f"No spreadsheet (.csv, .xlsx, .xls) in folder: {p}",
-                                 f"폴더에 표 파일(.csv, .xlsx, .xls)이 없습니다: {p}")
-            out.extend(found)
-        else:
-            out.append(p)
-    return out
+        if not p.is_dir():
+            out[p] = None
+            continue
+        try:
+            found = sorted(f for f in p.iterdir() if f.suffix.lower() in FOLDER_SUFFIXES
+                           and not f.name.startswith((".", "~$")) and f.is_file())
+        except OSError as exc:
+            where = redaction.redact(str(p))
+            raise UsageError(f"无法读取文件夹 {where}：{exc.strerror}", f"Cannot list folder {where}: {exc.strerror}",
+                             f"폴더를 읽을 수 없습니다 {where}: {exc.strerror}") from None
+        if not found:
+            where = redaction.redact(str(p))
+            raise UsageError(f"文件夹中没有表格文件（.csv、.xlsx、.xls）：{where}",
+                             f"No spreadsheet (.csv, .xlsx, .xls) in folder: {where}",
+                             f"폴더에 표 파일(.csv, .xlsx, .xls)이 없습니다: {where}")
+        out.update(dict.fromkeys(found))
+    resolved: dict[Path, Path] = {}
+    for p in out:  # a file named twice (itself and in its folder) runs once
+        resolved.setdefault(p.resolve(), p)
+    _text_names(list(resolved.values()))
+    return list(resolved.values())
+
+
+def _text_names(paths: list[Path]) -> None:
+    """Refuse file names that are not text (undecodable bytes, e.g. a GBK name unpacked on Linux)."""
+    bad = []
+    for p in paths:
+        try:
+            p.name.encode("utf-8")
+        except UnicodeEncodeError:
+            bad.append(p.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+    if bad:
+        names = ", ".join(redaction.redact(n) for n in bad)
+        raise UsageError(f"文件名不是有效文字，请重命名后再导入：{names}",
+                         f"These file names are not valid text; rename the files and try again: {names}",
+                         f"파일 이름이 올바른 문자가 아닙니다. 이름을 바꾼 뒤 다시 올리십시오: {names}")
 
 
 LOAD_ORDER = tuple(KINDS)  # the fund catalogue first: every other kind names its funds
@@ -123,12 +155,12 @@ def plan(paths: list[Path]) -> list[tuple[str, list[Path]]]:
     anything is loaded.
     """
     kinds: dict[str, list[Path]] = {}
-    unknown: list[tuple[str, ReadProblem | None]] = []
+    unknown: list[tuple[str, tuple[str, str] | None]] = []
     for path in paths:
         try:
             kind = guess_kind(head_rows(path))
-        except ReadProblem as exc:
-            unknown.append((redaction.redact(path.name), exc))
+        except ReadProblem as exc:  # kept as its code: the exception would hold the reader's frame
+            unknown.append((redaction.redact(path.name), (exc.code, exc.detail)))
             continue
         if kind is None:
             unknown.append((redaction.redact(path.name), None))
@@ -149,11 +181,11 @@ _UNKNOWN_KIND = {
 }
 
 
-def _unknown_kinds(lang: str, files: list[tuple[str, ReadProblem | None]]) -> str:
+def _unknown_kinds(lang: str, files: list[tuple[str, tuple[str, str] | None]]) -> str:
     intro, no_match, fix = _UNKNOWN_KIND[lang]
     lines = [intro]
     for name, problem in files:
-        why = codes.message(problem.code, lang, value=name, detail=problem.detail) if problem else no_match
+        why = codes.message(problem[0], lang, value=name, detail=problem[1]) if problem else no_match
         lines.append(f"  {name}: {why}")
     lines.append(fix)
     return "\n".join(lines)

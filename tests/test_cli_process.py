@@ -133,4 +133,15 @@ def test_auto_dry_run_says_the_catalogue_in_the_run_is_not_loaded(tmp_path: Path
                  str(SAMPLE / "funds.csv"), db=tmp_path / "new.duckdb")
     got = [(f["kind"], f["status"]) for f in json.loads(out.stdout)["files"]]
     assert got == [("funds", "valid"), ("payments", "rejected")]  # its funds are in no loaded catalogue
-    assert "does not load this run's fund catalogue" in out.stderr
+    assert "does not load this run's fund catalogue" in out.stderr and out.returncode == 1
+
+
+def test_auto_stops_after_a_rejected_catalogue(tmp_path: Path) -> None:
+    """The rosters would all be checked against no catalogue: one clear message instead of a flood."""
+    bad = tmp_path / "funds.csv"
+    bad.write_text((SAMPLE / "funds.csv").read_text("utf-8").replace("到户", "到月亮", 1), "utf-8")
+    out = _funds("--lang", "en", "ingest", "--json", "auto", str(bad), str(SAMPLE / "payments_ko.csv"),
+                 db=tmp_path / "new.duckdb")
+    assert out.returncode == 1
+    assert [(f["kind"], f["status"]) for f in json.loads(out.stdout)["files"]] == [("funds", "rejected")]
+    assert "the other files were not checked" in out.stderr
