@@ -39,7 +39,11 @@ def year_files(files: demo.DemoFiles) -> list[tuple[str, list[Path]]]:
     return plan([files.funds, *files.payments, files.allocations, files.projects, files.budgets])
 
 
-def full_year(work: Path, commands: list[tuple[str, list[Path]]], repeat: int = 1) -> dict[str, Any]:
+Baseline = tuple[list[Path], list[str]]  # `bare_readable`: the CSVs DuckDB reads, the names of the files left out
+
+
+def full_year(work: Path, commands: list[tuple[str, list[Path]]], repeat: int = 1,
+              baseline: Baseline | None = None) -> dict[str, Any]:
     """Every file of the county into a fresh database (funds catalogue first), timed end to end,
     kind by kind as `funds ingest auto FILE...` loads them (one `ingest_files` per kind); best of `repeat`.
 
@@ -48,7 +52,7 @@ def full_year(work: Path, commands: list[tuple[str, list[Path]]], repeat: int = 
     with the ingest (ingest, bare, ingest, bare), so both bests of the ratio come from the same minutes.
     """
     order = [path for _, paths in commands for path in paths]
-    readable, left_out = bare_readable(order)
+    readable, left_out = baseline or bare_readable(order)
     runs = [(_ingest_year(work, commands), _bare_year(work, readable)) for _ in range(repeat)]
     best = min((ingest for ingest, _ in runs), key=lambda r: r["seconds"])
     bare = min(b for _, b in runs)
@@ -124,17 +128,21 @@ _BARE_PROCESS = ("import duckdb, sys; c = duckdb.connect(sys.argv[1])\n"
                  "c.close()")
 
 
-def _process(args: list[str]) -> tuple[float, str]:
+def _process(args: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, str]:
     """Wall seconds and output of a new Python process (the project on its path, ingest at full
-    priority); a failed process (a file rejected) raises."""
+    priority); an exit code not in `ok` raises."""
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": str(root), "FUNDS_INGEST_NICE": "0"}
     t = time.perf_counter()
-    done = subprocess.run([sys.executable, *args], check=True, capture_output=True, text=True, env=env, cwd=root)
-    return time.perf_counter() - t, done.stdout
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=root)
+    seconds = time.perf_counter() - t
+    if done.returncode not in ok:
+        raise RuntimeError(f"{args[:4]} exited {done.returncode}: {done.stderr[-2000:]}")
+    return seconds, done.stdout
 
 
-def command_line_year(work: Path, commands: list[tuple[str, list[Path]]], repeat: int) -> dict[str, Any]:
+def command_line_year(work: Path, commands: list[tuple[str, list[Path]]], repeat: int,
+                      baseline: Baseline | None = None) -> dict[str, Any]:
     """The county year as a user runs it from the shell, wall time with every process's start and exit:
     `funds ingest auto FILE...` (one process), in turns with a new Python process doing the bare
     read_csv of the same CSVs; best of `repeat` each. Once, for comparison: one `funds ingest KIND
@@ -142,17 +150,18 @@ def command_line_year(work: Path, commands: list[tuple[str, list[Path]]], repeat
     checks no file beside the load of another)."""
     db_path, bare_path = work / "cli_year.duckdb", work / "cli_year_bare.duckdb"
     order = [path for _, paths in commands for path in paths]
-    readable, _ = bare_readable(order)
+    readable, _ = baseline or bare_readable(order)
     auto, bare, statuses = [], [], []
     for _ in range(repeat):
         _remove_db(db_path)
-        seconds, printed = _process(["-m", "funds_cli", "ingest", "--json", "auto", *map(str, order), "--db", str(db_path)])
+        seconds, printed = _process(["-m", "funds_cli", "ingest", "--json", "auto", *map(str, order), "--db", str(db_path)],
+                                    ok=(0, 1))  # 1: a file rejected (all_loaded says so)
         auto.append(seconds)
         statuses += [f["status"] for f in json.loads(printed)["files"]]
         bare_path.unlink(missing_ok=True)
         bare.append(_process(["-c", _BARE_PROCESS, str(bare_path), *map(str, readable)])[0])
     _remove_db(db_path)
-    per_file = sum(_process(["-m", "funds_cli", "ingest", kind, str(path), "--db", str(db_path)])[0]
+    per_file = sum(_process(["-m", "funds_cli", "ingest", kind, str(path), "--db", str(db_path)], ok=(0, 1))[0]
                    for kind, paths in commands for path in paths)
     _remove_db(db_path)
     bare_path.unlink(missing_ok=True)
