@@ -88,12 +88,12 @@ def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Pat
     return _finish(con, key, _prepare(con, key, kind, path, original_name, replacing), user, replacing, dry_run)
 
 
-FOLDER_SUFFIXES = (".csv", ".xlsx", ".xls")  # what the templates name: a folder's notes (.txt, .docx) are left out
+FOLDER_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xls")  # what the templates name (and tab-separated CSV): notes (.txt, .docx) are left out
 
 
 def spreadsheets(paths: list[Path]) -> list[Path]:
     """The files of a run: each file given, and the spreadsheets directly in each folder given
-    (.csv, .xlsx, .xls, by name; hidden files and Excel's ~$ lock files left out), each file once.
+    (.csv, .tsv, .xlsx, .xls, by name; hidden files and Excel's ~$ lock files left out), each file once.
 
     Raises UsageError for a path that is neither a file nor a folder, a folder that cannot be
     listed or holds no spreadsheet, and a file name that is not text (bytes of another system's
@@ -116,9 +116,9 @@ def spreadsheets(paths: list[Path]) -> list[Path]:
                              f"폴더를 읽을 수 없습니다 {where}: {exc.strerror}") from None
         if not found:
             where = redaction.redact(str(p))
-            raise UsageError(f"文件夹中没有表格文件（.csv、.xlsx、.xls）：{where}",
-                             f"No spreadsheet (.csv, .xlsx, .xls) in folder: {where}",
-                             f"폴더에 표 파일(.csv, .xlsx, .xls)이 없습니다: {where}")
+            raise UsageError(f"文件夹中没有表格文件（.csv、.tsv、.xlsx、.xls）：{where}",
+                             f"No spreadsheet (.csv, .tsv, .xlsx, .xls) in folder: {where}",
+                             f"폴더에 표 파일(.csv, .tsv, .xlsx, .xls)이 없습니다: {where}")
         out.update(dict.fromkeys(found))
     resolved: dict[Path, Path] = {}
     for p in out:  # a file named twice (itself and in its folder) runs once

@@ -16,10 +16,10 @@ from pipelines.ingest import plan, spreadsheets
 def test_a_folder_gives_its_spreadsheets_once_each(tmp_path: Path) -> None:
     folder = tmp_path / "2007"
     (folder / "乡镇A").mkdir(parents=True)
-    for name in ("b.csv", "A.XLSX", "c.xls", "说明.txt", "批复.docx", ".hidden.csv", "~$A.XLSX", "乡镇A/d.csv"):
+    for name in ("b.csv", "A.XLSX", "c.xls", "e.tsv", "说明.txt", "批复.docx", ".hidden.csv", "~$A.XLSX", "乡镇A/d.csv"):
         (folder / name).write_bytes(b"x")
     got = spreadsheets([folder, folder / "b.csv", tmp_path / "2007" / ".." / "2007" / "c.xls"])
-    assert [p.name for p in got] == ["A.XLSX", "b.csv", "c.xls"]  # by name; notes, hidden, lock files and subfolders left out
+    assert [p.name for p in got] == ["A.XLSX", "b.csv", "c.xls", "e.tsv"]  # notes, hidden, lock files, subfolders left out
 
 
 def test_missing_paths_and_empty_folders_are_usage_errors(tmp_path: Path) -> None:
@@ -54,3 +54,11 @@ def test_plan_orders_kinds_and_names_an_empty_file(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as refused:
         plan([SAMPLE / "funds.csv", blank])
     assert "blank.csv" in refused.value.message("en") and "empty" in refused.value.message("en").lower()
+
+
+def test_every_sample_sheet_in_the_folder_is_taken_and_told() -> None:
+    """sample_data/ holds one sheet of each kind and format the contract names (a .tsv among them)."""
+    sheets = {p.name for p in SAMPLE.iterdir() if p.is_file() and p.suffix != ".py"}
+    groups = plan(spreadsheets([SAMPLE]))
+    assert {p.name for _, paths in groups for p in paths} == sheets
+    assert [kind for kind, _ in groups] == ["funds", "payments", "allocations", "projects", "budgets", "people_flags"]
