@@ -32,12 +32,15 @@ def build(path: Path, report: Report, lang: str = "zh", original_name: str | Non
     """The workbook bytes: sheet 1 the uploaded rows (bad cells marked), sheet 2 every listed problem."""
     kind = KINDS[report.kind]
     source = open_source(path, original_name)
-    head = source.head()
-    header = locate(kind, head)
-    header_cells = head[header.index] if head else []
-    columns = {i: header.columns.get(i, f"_c{i}") for i in range(len(header_cells))}
-    column_of = {name: i for i, name in columns.items()}
-    table = source.table(header.index, columns, {c.name for c in kind.columns if c.type == ID}) if columns else None
+    try:
+        head = source.head()
+        header = locate(kind, head)
+        header_cells = head[header.index] if head else []
+        columns = {i: header.columns.get(i, f"_c{i}") for i in range(len(header_cells))}
+        column_of = {name: i for i, name in columns.items()}
+        table = source.table(header.index, columns, {c.name for c in kind.columns if c.type == ID}) if columns else None
+    finally:
+        source.close()  # a GBK upload's transcoded copy is deleted now, not when the object is collected
 
     by_row: dict[int, list[Issue]] = defaultdict(list)
     for issue in report.issues:

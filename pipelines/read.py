@@ -61,6 +61,9 @@ class Source(Protocol):
     def load(self, con: Any, header_index: int, columns: dict[int, str], id_columns: set[str]) -> None:
         """The same rows as temp table raw0 behind view raw, in the checking connection."""
 
+    def close(self) -> None:
+        """Let go of what the source holds on disk (a transcoded copy of the upload); idempotent."""
+
 
 def open_source(path: Path, original_name: str | None = None, head_only: bool = False) -> Source:
     """Open an upload by its file name's suffix (falling back to sniffing its first bytes).
@@ -91,9 +94,7 @@ def head_rows(path: Path, original_name: str | None = None) -> list[list[str]]:
     try:
         return source.head()
     finally:
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()
+        source.close()
 
 
 
@@ -233,6 +234,9 @@ class ExcelSource:
     def head(self) -> list[list[str]]:
         """The first rows as text."""
         return [[_excel_text(c, False) for c in r] for r in self.rows[:HEAD_ROWS]]
+
+    def close(self) -> None:
+        """Nothing to let go: the workbook is closed once its rows are read."""
 
     def load(self, con: Any, header_index: int, columns: dict[int, str], id_columns: set[str]) -> None:
         """Temp table raw0 + view raw: the data rows as text, with _first and _row."""

@@ -131,9 +131,7 @@ def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, o
         return _check_rows(con, kind, header, present, report, into)
     finally:
         drop_raw(con)
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()  # a transcoded copy of the upload is deleted at once
+        source.close()  # a transcoded copy of the upload is deleted at once
 
 
 def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, present: set[str],
