@@ -9,7 +9,7 @@ from contextlib import closing
 from pathlib import Path
 
 from funds import db, settings
-from funds_cli.main import command, current_user, emit, lang
+from funds_cli.main import AUTO, command, current_user, emit, lang
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -73,8 +73,10 @@ def ingest(args: argparse.Namespace) -> int:
                          "목록을 고친 뒤 다시 실행하십시오."), file=sys.stderr)
                 break
         fan_out, hint = None, None
-        if any(o.status == "loaded" and o.report.kind == "payments" for o in outcomes):
-            fan_out, hint = optimize_advice(con, "payments", language)  # lookups slow as big batches pile up
+        for kind in dict.fromkeys(o.report.kind for o in outcomes if o.status == "loaded"):
+            fan_out, hint = optimize_advice(con, kind, language)  # lookups slow as big batches pile up
+            if fan_out is not None:  # the kind that adds payment rows; the others have no advice
+                break
     finally:
         con.close()
     if args.json:
@@ -87,9 +89,6 @@ def ingest(args: argparse.Namespace) -> int:
     elif hint:
         print(hint)
     return 1 if any(o.status == "rejected" for o in outcomes) else 0
-
-
-AUTO = "auto"  # `funds ingest auto FILE...`: each file's kind told from its header
 
 
 def yield_cpu() -> None:

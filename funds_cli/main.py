@@ -33,6 +33,9 @@ def emit(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+AUTO = "auto"  # `funds ingest auto FILE...`: each file's kind told from its header
+
+
 def lang(args: argparse.Namespace) -> str:
     """The language of messages: --lang, else FUNDS_LANG, else zh."""
     return getattr(args, "lang", None) or settings.get("lang")
@@ -54,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
 
     add("init", "create the database and its HMAC key")
     sp = add("ingest", "check and load spreadsheets")
-    sp.add_argument("kind", choices=[*KINDS, "auto"], help="the sheets' kind, or auto: told from each file's header")
+    sp.add_argument("kind", choices=[*KINDS, AUTO], help="the sheets' kind, or auto: told from each file's header")
     sp.add_argument("files", nargs="+", type=Path, help="files, or folders of them")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--replace", type=int, metavar="BATCH")

@@ -102,10 +102,10 @@ def spreadsheets(paths: list[Path]) -> list[Path]:
     if missing:
         names = ", ".join(missing)
         raise UsageError(f"找不到文件：{names}", f"File not found: {names}", f"파일을 찾을 수 없습니다: {names}")
-    out: dict[Path, None] = {}
+    files: dict[Path, Path] = {}  # by the file it names: a file named twice (itself and in its folder) runs once
     for p in paths:
         if not p.is_dir():
-            out[p] = None
+            files.setdefault(p.resolve(), p)
             continue
         try:
             found = sorted(f for f in p.iterdir() if f.suffix.lower() in FOLDER_SUFFIXES
@@ -119,12 +119,10 @@ def spreadsheets(paths: list[Path]) -> list[Path]:
             raise UsageError(f"文件夹中没有表格文件（.csv、.tsv、.xlsx、.xls）：{where}",
                              f"No spreadsheet (.csv, .tsv, .xlsx, .xls) in folder: {where}",
                              f"폴더에 표 파일(.csv, .tsv, .xlsx, .xls)이 없습니다: {where}")
-        out.update(dict.fromkeys(found))
-    resolved: dict[Path, Path] = {}
-    for p in out:  # a file named twice (itself and in its folder) runs once
-        resolved.setdefault(p.resolve(), p)
-    _text_names(list(resolved.values()))
-    return list(resolved.values())
+        for f in found:
+            files.setdefault(f.resolve(), f)
+    _text_names(list(files.values()))
+    return list(files.values())
 
 
 def _text_names(paths: list[Path]) -> None:
@@ -150,7 +148,7 @@ def plan(paths: list[Path]) -> list[tuple[str, list[Path]]]:
     (`header.guess_kind`, as the upload page guesses), grouped in LOAD_ORDER, each kind's files in
     the order given, so a county's year loads in one process, one `ingest_files` per kind.
 
-    Reads only each file's first rows (a workbook is parsed whole: calamine has no partial read).
+    Reads each file's first rows (`read.head_rows`: calamine still parses a workbook's sheet whole).
     Raises UsageError naming every file whose kind cannot be told, or that cannot be read, before
     anything is loaded.
     """
