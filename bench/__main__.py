@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"the full county year: {_label(a.county_rows)} payments in {county_bench.PAYMENT_FILES} files + other sheets")
             files = county_bench.county_files(out / f"county_year_{_label(a.county_rows)}", a.county_rows)
             commands = county_bench.year_files(files)
-        baseline = county_bench.bare_readable([path for _, paths in commands for path in paths])
+        baseline = county_bench.bare_readable(county_bench.in_load_order(commands))
         res["county_year"] = county_bench.full_year(work, commands, a.repeat, baseline)
         say("the county year through `funds ingest auto`, and one process per file")
         res["county_cli_year"] = county_bench.command_line_year(work, commands, a.repeat, baseline)

@@ -39,6 +39,11 @@ def year_files(files: demo.DemoFiles) -> list[tuple[str, list[Path]]]:
     return plan([files.funds, *files.payments, files.allocations, files.projects, files.budgets])
 
 
+def in_load_order(commands: list[tuple[str, list[Path]]]) -> list[Path]:
+    """The files of `commands` (kind, files) in the order they load."""
+    return [path for _, paths in commands for path in paths]
+
+
 Baseline = tuple[list[Path], list[str]]  # `bare_readable`: the CSVs DuckDB reads, the names of the files left out
 
 
@@ -51,7 +56,7 @@ def full_year(work: Path, commands: list[tuple[str, list[Path]]], repeat: int = 
     it has no GBK; `baseline_left_out` names the others), into tables, no checks, timed in turns
     with the ingest (ingest, bare, ingest, bare), so both bests of the ratio come from the same minutes.
     """
-    order = [path for _, paths in commands for path in paths]
+    order = in_load_order(commands)
     readable, left_out = baseline or bare_readable(order)
     runs = [(_ingest_year(work, commands), _bare_year(work, readable)) for _ in range(repeat)]
     best = min((ingest for ingest, _ in runs), key=lambda r: r["seconds"])
@@ -68,7 +73,7 @@ def full_year(work: Path, commands: list[tuple[str, list[Path]]], repeat: int = 
 def _ingest_year(work: Path, commands: list[tuple[str, list[Path]]]) -> dict[str, Any]:
     """One ingest of the whole county into a fresh database: seconds and each file's outcome."""
     db_path = work / "county.duckdb"
-    _remove_db(db_path)
+    ingest_bench.remove_db(db_path)
     t = time.perf_counter()
     con, key = open_for_ingest(db_path)
     per_file = []
@@ -82,12 +87,6 @@ def _ingest_year(work: Path, commands: list[tuple[str, list[Path]]]) -> dict[str
     finally:
         con.close()
     return {"seconds": time.perf_counter() - t, "per_file": per_file}
-
-
-def _remove_db(db_path: Path) -> None:
-    """A database file with its key, snapshots and spill folder."""
-    for p in db_path.parent.glob(db_path.name + "*"):
-        shutil.rmtree(p) if p.is_dir() else p.unlink()
 
 
 def bare_readable(paths: list[Path]) -> tuple[list[Path], list[str]]:
@@ -149,21 +148,21 @@ def command_line_year(work: Path, commands: list[tuple[str, list[Path]]], repeat
     FILE` process per file, in load order (a process per file pays ~0.8 s of start-up each, and
     checks no file beside the load of another)."""
     db_path, bare_path = work / "cli_year.duckdb", work / "cli_year_bare.duckdb"
-    order = [path for _, paths in commands for path in paths]
+    order = in_load_order(commands)
     readable, _ = baseline or bare_readable(order)
     auto, bare, statuses = [], [], []
     for _ in range(repeat):
-        _remove_db(db_path)
+        ingest_bench.remove_db(db_path)
         seconds, printed = _process(["-m", "funds_cli", "ingest", "--json", "auto", *map(str, order), "--db", str(db_path)],
                                     ok=(0, 1))  # 1: a file rejected (all_loaded says so)
         auto.append(seconds)
         statuses += [f["status"] for f in json.loads(printed)["files"]]
         bare_path.unlink(missing_ok=True)
         bare.append(_process(["-c", _BARE_PROCESS, str(bare_path), *map(str, readable)])[0])
-    _remove_db(db_path)
+    ingest_bench.remove_db(db_path)
     per_file = sum(_process(["-m", "funds_cli", "ingest", kind, str(path), "--db", str(db_path)], ok=(0, 1))[0]
                    for kind, paths in commands for path in paths)
-    _remove_db(db_path)
+    ingest_bench.remove_db(db_path)
     bare_path.unlink(missing_ok=True)
     return {"files": len(order), "seconds": round(min(auto), 2), "all_seconds": [round(x, 2) for x in auto],
             "bare_process_seconds": round(min(bare), 2), "bare_all_seconds": [round(x, 2) for x in bare],

@@ -25,12 +25,17 @@ from pipelines.ingest import ingest_file, open_for_ingest
 def fresh_db(folder: Path, name: str, funds_csv: Path) -> tuple[duckdb.DuckDBPyConnection, bytes, Path]:
     """A new database with the county's fund catalogue loaded."""
     path = folder / f"{name}.duckdb"
-    for p in folder.glob(f"{name}.*"):  # the file, its key, its snapshots and spill folders
-        shutil.rmtree(p) if p.is_dir() else p.unlink()
+    remove_db(path)
     con, key = open_for_ingest(path)
     out = ingest_file(con, key, "funds", funds_csv, "bench")
     assert out.status == "loaded", out.report.flatten()[:5]
     return con, key, path
+
+
+def remove_db(path: Path) -> None:
+    """A database file with its key, its snapshots and its spill folder."""
+    for p in path.parent.glob(path.name + "*"):
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
 
 
 def pipeline(folder: Path, funds_csv: Path, data: Path, repeat: int, name: str = "ingest") -> dict[str, Any]:
