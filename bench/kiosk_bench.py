@@ -52,9 +52,13 @@ def worker(db_path: str, rounds: int, people_json: str) -> None:
     local_script_runner.ScriptCache = lambda: shared  # type: ignore[attr-defined]
     os.environ["FUNDS_DB"] = db_path
     people = json.loads(people_json)
+    from funds import household, readers
+
+    household.keep_warm()  # what app.py asks of the server, which AppTest of one page does not run
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
     cold, _ = _submit(at, *people[-1])
+    readers.wait_opened(Path(db_path))
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
     print("ready", flush=True)

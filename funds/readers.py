@@ -9,6 +9,10 @@ last cursor comes back, which lets go of its lock and deletes the old file if no
 
 Only snapshots are kept open, never the main file: in one process DuckDB will not open a file
 read-only and read-write at once, so a cached connection to it would block this process's writer.
+
+A long-running server can also ask (`on_open`) for work to run on each snapshot it opens, on a
+thread of its own: the kiosk reads the columns its lookups touch, so that no lookup waits for
+DuckDB to load a block from the file. A newer snapshot interrupts that work on the old one.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +45,8 @@ class _Reader:
     retired: bool = False
     memo: dict[Any, Any] = field(default_factory=dict)  # facts of this snapshot (it never changes), by any key
     idle: list[duckdb.DuckDBPyConnection] = field(default_factory=list)  # cursors given back for reuse
+    warming: duckdb.DuckDBPyConnection | None = None  # the cursor of the `on_open` work, while it runs
+    warmed: threading.Event = field(default_factory=threading.Event)  # set once that work has ended (or none was asked)
 
 
 _lock = threading.Lock()  # guards _open and every reader's users/retired
@@ -48,6 +55,27 @@ _open: dict[Path, _Reader] = {}
 _inherited: list[duckdb.DuckDBPyConnection] = []
 _lent: dict[int, _Reader] = {}  # id(cursor) -> its reader, while the cursor is out (dict updates are atomic)
 IDLE_CURSORS = 8  # per snapshot: about the number of threads that look up at once
+_on_open: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+
+
+def on_open(work: Callable[[duckdb.DuckDBPyConnection], None] | None) -> None:
+    """Run `work` on a cursor of every snapshot this process opens from now on, on a thread of its own.
+
+    For a long-running server (the app); None stops it. `work` may be interrupted (a newer
+    snapshot retires this one, or the process ends): DuckDB then raises in it, and that ends
+    it quietly. It must leave nothing on its cursor.
+    """
+    global _on_open
+    _on_open = work
+
+
+def wait_opened(db: Path, timeout: float | None = None) -> bool:
+    """Wait until the `on_open` work on the open snapshot of `db` has ended; False on timeout.
+
+    True at once when no snapshot of `db` is open or no work was asked for it.
+    """
+    reader = _open.get(db)
+    return reader is None or reader.warmed.wait(timeout)
 
 
 @contextmanager
@@ -103,13 +131,21 @@ def serving(db: Path) -> bool:
 
 
 def clear() -> None:
-    """Close every cached connection (those in use close when their last cursor comes back); for tests."""
+    """Close every cached connection (those in use close when their last cursor comes back); for tests
+    and at exit, where interrupted `on_open` work is waited for (a DuckDB instance must not be torn
+    down under a running query)."""
     with _lock:
         readers = list(_open.values())
         _open.clear()
         idle = [r for r in readers if _retire(r)]
     for reader in idle:
         _close(reader)
+    for reader in readers:
+        deadline = time.monotonic() + 10
+        while not reader.warmed.wait(0.05) and time.monotonic() < deadline:
+            with _lock:  # again: an interrupt that comes before its query starts is lost
+                if reader.warming is not None:
+                    reader.warming.interrupt()
 
 
 def _acquire(db: Path) -> _Reader | None:
@@ -127,15 +163,46 @@ def _acquire(db: Path) -> _Reader | None:
         if reader is not None:
             return reader
         fresh = _connect(db, stamp)  # outside _lock: readers of the open snapshot go on meanwhile
+        work = _on_open
         with _lock:
             old = _open.pop(db, None)
             if fresh is not None:
-                fresh.users += 1
+                fresh.users += 1 + (work is not None)  # the work's own use, given back when it ends
                 _open[db] = fresh
             idle = old is not None and _retire(old)
     if old is not None and idle:
         _close(old)
+    if fresh is not None:
+        if work is None:
+            fresh.warmed.set()
+        else:
+            threading.Thread(target=_run_on_open, args=(fresh, work), name="funds-snapshot-open", daemon=True).start()
     return fresh
+
+
+def _run_on_open(reader: _Reader, work: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    """`on_open` work on its own cursor; a newer snapshot or the process's end interrupts it."""
+    try:
+        cur = reader.con.cursor()
+        _lent[id(cur)] = reader  # so that `memo` serves it too
+        with _lock:
+            stop = reader.retired
+            reader.warming = None if stop else cur
+        try:
+            if not stop:
+                work(cur)
+        except duckdb.Error:
+            pass  # interrupted, or a snapshot from before what the work reads: lookups read from the file
+        finally:
+            with _lock:
+                reader.warming = None
+            del _lent[id(cur)]
+            cur.close()
+    finally:
+        try:
+            _release(reader)  # the last user of a retired snapshot closes it and lets its file go
+        finally:
+            reader.warmed.set()
 
 
 def _cached(db: Path, stamp: tuple[int, int, int]) -> _Reader | None:
@@ -170,8 +237,14 @@ def _release(reader: _Reader) -> None:
 
 
 def _retire(reader: _Reader) -> bool:
-    """Mark a reader as superseded (call under _lock); True when nobody uses it, so the caller closes it."""
+    """Mark a reader as superseded (call under _lock); True when nobody uses it, so the caller closes it.
+
+    Its `on_open` work, if still running, is interrupted: it is given back as soon as DuckDB stops
+    (or, when the interrupt came just before its query started, once it ends).
+    """
     reader.retired = True
+    if reader.warming is not None:
+        reader.warming.interrupt()
     return reader.users == 0
 
 

@@ -49,11 +49,14 @@ def catalogue_db(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _no_cached_readers() -> Iterator[None]:
-    """Each test starts as a fresh process would: no snapshot connections left open by the last one."""
+    """Each test starts as a fresh process would: no snapshot connections left open by the last one,
+    and no work asked for on each snapshot opened (app.py asks for it: app tests run it)."""
     from funds import readers
 
+    readers.on_open(None)
     readers.clear()
     yield
+    readers.on_open(None)
     readers.clear()
 
 

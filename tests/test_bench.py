@@ -24,7 +24,9 @@ def test_lookup_set_finds_every_person_on_every_layout_and_takes_turns(tmp_path:
     assert (out["as_loaded"]["n"], out["as_loaded"]["found"]) == (600, 600)
     assert (out["optimized"]["n"], out["optimized"]["found"]) == (600, 600)
     assert (out["unsorted"]["n"], out["unsorted"]["found"]) == (60, 60)  # one person in each turn of ten
-    assert out["method"] == "layouts in turns of 10 people; the unsorted one for the first person of each turn"
+    assert out["method"] == ("layouts in turns of 10 people; the unsorted one for the first person of each turn; "
+                             "the app's layouts once their lookup columns were read in (household.keep_warm)")
+    assert set(out["warm_wait_s"]) == {"as_loaded", "optimized"}
     assert out["lag_buckets"]["result_rows"] > 0 and out["reconcile_per_fund"]["result_rows"] == 160
 
 

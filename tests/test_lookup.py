@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from funds import compaction, db, household
+from funds import compaction, db, household, readers
 
 ROW = """
     insert into payment_rows (batch_id, row_no, year, fund_code, township, village, name, id_hash, id_masked,
@@ -146,3 +146,42 @@ def test_a_database_from_before_0006_keeps_every_row_and_answers_after_the_upgra
         assert household._packed(con)
         result = household.lookup_hash(con, 2**127 + 3, "张三")
     assert (result["count"], result["total_yuan"]) == (3, "24.15")  # the last three rows: 7.05 + 8.05 + 9.05
+
+
+def _block_bytes(con: duckdb.DuckDBPyConnection) -> int:
+    """Bytes of table blocks the snapshot's DuckDB instance holds in memory."""
+    rows = con.execute("select memory_usage_bytes from duckdb_memory() where tag = 'BASE_TABLE'").fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def test_a_warm_server_has_read_the_lookup_columns_before_the_first_lookup(
+        fresh_db: Path, reading: Reading, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `keep_warm` (the app asks for it) a snapshot's lookup columns, live batches and fund names are
+    in memory once it has opened, so no kiosk lookup waits for the disk; FUNDS_KIOSK_WARM=0 leaves
+    them on disk. The answers are the same either way."""
+    person = 2**125 + 3
+    with db.writing(fresh_db) as con:
+        con.execute(BATCH, {"batch": 1, "status": "loaded"})
+        con.execute(ROW, _row(1, 2, person, "66.00"))
+        con.execute("""
+            insert into payment_rows (batch_id, row_no, year, fund_code, township, village, name, id_hash, id_masked,
+                                      amount, approved_date, paid_date, row_hash)
+            select 1, i + 3, 2007, 'H01', '城关镇', '东村', '王五', (i * 7919)::uhugeint, '110101********0011',
+                   10.00, date '2007-03-01', date '2007-03-09', i + 3
+            from range(200000) t(i)""")
+    found = {}
+    for setting in ("0", "1"):
+        monkeypatch.setenv("FUNDS_KIOSK_WARM", setting)
+        readers.clear()
+        household.keep_warm()
+        with reading(fresh_db) as con:
+            assert readers.wait_opened(fresh_db, 60)
+            memo = readers.memo(con)
+            assert memo is not None
+            facts = {k for k in memo if k != "packed"}
+            found[setting] = (_block_bytes(con), facts, household.lookup_hash(con, person, "张三"))
+    (cold, cold_facts, cold_answer), (warm, warm_facts, warm_answer) = found["0"], found["1"]
+    assert cold_facts == set() and warm_facts == {("list_live_batches", ("batch_id",)),
+                                                  ("list_fund_names", ("year", "fund_code"))}
+    assert warm > cold + 2 * 1024 * 1024  # 200,000 id_hashes alone are 3.2 MB
+    assert warm_answer == cold_answer and warm_answer["total_yuan"] == "66.00"

@@ -178,3 +178,76 @@ def test_a_forked_child_keeps_its_parents_connections_and_idle_cursors_unclosed(
     assert os.waitstatus_to_exitcode(status) == 0
     with db.reading(fresh_db, reuse=True) as again:  # the parent goes on with its own
         assert again is cur and _attempts(fresh_db) == 0
+
+
+def test_work_asked_for_runs_once_on_each_snapshot_opened_on_a_thread_of_its_own(fresh_db: Path) -> None:
+    """A server's `on_open` work (the kiosk reads its lookup columns in) runs beside the readers, not
+    in their way, once per snapshot; it sees the snapshot it was asked for."""
+    from funds import readers
+
+    seen: list[tuple[str, int]] = []
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
+        seen.append((threading.current_thread().name, con.execute("select count(*) from ingest_log").fetchall()[0][0]))
+
+    readers.on_open(work)
+    assert _attempts(fresh_db, reuse=True) == 0
+    assert readers.wait_opened(fresh_db, 30)
+    assert _attempts(fresh_db) == 0  # the same snapshot: no work again
+    _note(fresh_db, 1)
+    assert _attempts(fresh_db) == 1
+    assert readers.wait_opened(fresh_db, 30)
+    assert seen == [("funds-snapshot-open", 0), ("funds-snapshot-open", 1)]
+    readers.on_open(None)
+    _note(fresh_db, 2)
+    assert _attempts(fresh_db) == 2 and readers.wait_opened(fresh_db, 0) and len(seen) == 2
+
+
+def test_a_newer_snapshot_interrupts_the_work_on_the_old_one(fresh_db: Path) -> None:
+    """Work still running on a snapshot (a province's lookup columns take seconds to read) must not
+    keep that snapshot open once a newer one is published: it is interrupted and the file let go of."""
+    from funds import readers
+
+    started, ended = threading.Event(), threading.Event()
+    failures: list[str] = []
+
+    def endless(con: duckdb.DuckDBPyConnection) -> None:
+        started.set()
+        try:
+            con.execute("select count(*) from range(1000000000000) a")
+        except duckdb.InterruptException:
+            ended.set()
+            raise
+        failures.append("not interrupted")
+
+    readers.on_open(endless)
+    _attempts(fresh_db)
+    assert started.wait(30)
+    old = readers._open[fresh_db]
+    old_snap = old.snap
+    readers.on_open(None)
+    _note(fresh_db, 1)
+    assert _attempts(fresh_db) == 1  # opens the new snapshot, which retires the old one
+    assert old.warmed.wait(30) and ended.is_set() and not failures
+    assert not old_snap.exists()
+
+
+def test_a_process_that_ends_during_the_work_exits_cleanly(fresh_db: Path) -> None:
+    """A server stopped while it reads a snapshot in (Ctrl-C, a restart) must exit, not abort in DuckDB:
+    the work is interrupted and waited for before the connections close."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading; from pathlib import Path; from funds import db, readers\n"
+        "started = threading.Event()\n"
+        "def endless(con):\n"
+        "    started.set(); con.execute('select count(*) from range(1000000000000) a')\n"
+        "readers.on_open(endless)\n"
+        "with db.reading(Path(sys.argv[1])) as con: con.execute('select 1')\n"
+        "assert started.wait(30)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(fresh_db)], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "terminate called" not in proc.stderr
