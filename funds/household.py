@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import duckdb
 
 from funds import db, idnumber, keys, money, names, readers, settings
+from funds.errors import UsageError
 
 
 def empty(problem: str | None = None) -> dict[str, Any]:
@@ -72,23 +74,48 @@ def _fund_names(con: duckdb.DuckDBPyConnection) -> dict[tuple[Any, ...], dict[st
     return db.fetch_cached(con, "list_fund_names", ("year", "fund_code"))
 
 
+# what a lookup reads, by whether the snapshot is packed: the query that reads it in, and its columns
+_WARM = {True: ("warm_lookup_packed", ["id_hash", "lookup_row"]),
+         False: ("warm_lookup_columns", ["batch_id", "row_no", "year", "fund_code", "township", "village", "amount",
+                                         "approved_date", "paid_date", "name", "id_hash"])}
+
+
 def keep_warm() -> None:
     """For the app's server: as each snapshot opens, read what kiosk lookups read, on a thread of its own.
 
     Otherwise the first lookup to touch a block of id_hash or of the packed rows loads it from the
     file: on 10M rows that was ~0.25 ms more at p50 and ~2 ms more at p90 (1,000 random people,
     most of them the first in their block), and at 100M rows with a cold page cache p99 ~20 ms.
-    Reading the two columns once takes ~0.6 s and keeps ~47 MB in memory per million payment rows
-    (`kiosk_warm` = 0 leaves them on disk). The live batches and fund names are read too.
+    Reading the two columns once takes ~0.6 s and keeps ~47 MB in memory per million payment rows,
+    when they fit in `kiosk_warm_mb` (0 turns this off). The live batches and fund names are read too.
     """
-    readers.on_open(None if settings.get("kiosk_warm").strip() == "0" else warm)
+    readers.on_open(warm if warm_budget() else None)
+
+
+def warm_budget() -> int:
+    """Bytes the lookup columns of a snapshot may take in memory (FUNDS_KIOSK_WARM_MB; auto: a quarter
+    of this machine's memory; 0: none)."""
+    value = settings.get("kiosk_warm_mb").strip().lower()
+    if value == "auto":
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
+    try:
+        return max(0, int(value)) * 1024 * 1024
+    except ValueError:
+        raise UsageError(
+            f"FUNDS_KIOSK_WARM_MB 的值 {value!r} 无效：请填写兆字节数（如 4096）、auto 或 0。",
+            f"FUNDS_KIOSK_WARM_MB is {value!r}: give megabytes (e.g. 4096), auto or 0.",
+            f"FUNDS_KIOSK_WARM_MB 값 {value!r}이(가) 잘못되었습니다. 메가바이트 수(예: 4096), auto 또는 0을 입력하십시오.",
+        ) from None
 
 
 def warm(con: duckdb.DuckDBPyConnection) -> None:
-    """Read every block a lookup on the snapshot `con` reads, and the facts each lookup asks for."""
+    """The facts each lookup asks for, and every block a lookup on the snapshot `con` reads when they
+    fit in `warm_budget` (a province's may not: lookups then read them from the file as they go)."""
     _live_batches(con)
     _fund_names(con)
-    db.fetch_dicts(con, "warm_lookup_packed" if _packed(con) else "warm_lookup_columns")
+    query, columns = _WARM[_packed(con)]
+    if db.fetch_dicts(con, "count_lookup_blocks", {"columns": columns})[0]["lookup_bytes"] <= warm_budget():
+        db.fetch_dicts(con, query)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, id_hash: int, name: str) -> list[dict[str, Any]]:

@@ -28,9 +28,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_errors", "1000", "Most problems listed for one upload (the count is always exact)."),
     Setting("lag_buckets", "0-3,4-10,11+", "Lag buckets in days, comma separated; the last is open ended."),
     Setting("kiosk_idle_seconds", "60", "Seconds of inactivity after which a kiosk result is cleared."),
-    Setting("kiosk_warm", "1",
-            "1: the app reads the columns kiosk lookups touch into memory as it opens each published snapshot "
-            "(~0.6 s and ~47 MB per million payment rows), so no lookup waits for the disk; 0: read as lookups need them."),
+    Setting("kiosk_warm_mb", "auto",
+            "Memory (MB) the app may fill with the columns kiosk lookups read, read in as it opens each published "
+            "snapshot (~47 MB per million payment rows) so no lookup waits for the disk; auto: a quarter of the "
+            "machine's memory; 0: never (lookups read them from the file)."),
     Setting("lookup_fail_limit", "5", "Failed kiosk lookups allowed before a pause is imposed."),
     Setting("lookup_fail_wait", "30", "Seconds a kiosk session must wait after too many failed lookups."),
     Setting("upload_max_mb", "200", "Largest upload accepted, in megabytes."),

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from funds import compaction, db, household, readers
+from funds.errors import UsageError
 
 ROW = """
     insert into payment_rows (batch_id, row_no, year, fund_code, township, village, name, id_hash, id_masked,
@@ -157,8 +158,9 @@ def _block_bytes(con: duckdb.DuckDBPyConnection) -> int:
 def test_a_warm_server_has_read_the_lookup_columns_before_the_first_lookup(
         fresh_db: Path, reading: Reading, monkeypatch: pytest.MonkeyPatch) -> None:
     """With `keep_warm` (the app asks for it) a snapshot's lookup columns, live batches and fund names are
-    in memory once it has opened, so no kiosk lookup waits for the disk; FUNDS_KIOSK_WARM=0 leaves
-    them on disk. The answers are the same either way."""
+    in memory once it has opened, so no kiosk lookup waits for the disk. FUNDS_KIOSK_WARM_MB=0 leaves
+    all of it to the lookups; a budget the columns do not fit in reads the small facts only. The
+    answers are the same every way."""
     person = 2**125 + 3
     with db.writing(fresh_db) as con:
         con.execute(BATCH, {"batch": 1, "status": "loaded"})
@@ -170,8 +172,8 @@ def test_a_warm_server_has_read_the_lookup_columns_before_the_first_lookup(
                    10.00, date '2007-03-01', date '2007-03-09', i + 3
             from range(200000) t(i)""")
     found = {}
-    for setting in ("0", "1"):
-        monkeypatch.setenv("FUNDS_KIOSK_WARM", setting)
+    for budget in ("0", "1", "auto"):
+        monkeypatch.setenv("FUNDS_KIOSK_WARM_MB", budget)
         readers.clear()
         household.keep_warm()
         with reading(fresh_db) as con:
@@ -179,9 +181,16 @@ def test_a_warm_server_has_read_the_lookup_columns_before_the_first_lookup(
             memo = readers.memo(con)
             assert memo is not None
             facts = {k for k in memo if k != "packed"}
-            found[setting] = (_block_bytes(con), facts, household.lookup_hash(con, person, "张三"))
-    (cold, cold_facts, cold_answer), (warm, warm_facts, warm_answer) = found["0"], found["1"]
-    assert cold_facts == set() and warm_facts == {("list_live_batches", ("batch_id",)),
-                                                  ("list_fund_names", ("year", "fund_code"))}
-    assert warm > cold + 2 * 1024 * 1024  # 200,000 id_hashes alone are 3.2 MB
-    assert warm_answer == cold_answer and warm_answer["total_yuan"] == "66.00"
+            found[budget] = (_block_bytes(con), facts, household.lookup_hash(con, person, "张三"))
+    (off, off_facts, off_answer), (small, small_facts, small_answer), (warm, warm_facts, warm_answer) = found.values()
+    assert off_facts == set() and small_facts == warm_facts == {("list_live_batches", ("batch_id",)),
+                                                                ("list_fund_names", ("year", "fund_code"))}
+    assert warm > max(off, small) + 2 * 1024 * 1024  # 200,000 id_hashes alone are 3.2 MB
+    assert off_answer == small_answer == warm_answer and warm_answer["total_yuan"] == "66.00"
+
+
+def test_a_warm_up_budget_that_is_not_a_size_says_how_to_write_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUNDS_KIOSK_WARM_MB", "4G")
+    with pytest.raises(UsageError) as exc:
+        household.keep_warm()
+    assert "4096" in exc.value.message("zh") and "auto" in exc.value.message("ko")
