@@ -259,9 +259,10 @@ def _close(reader: _Reader) -> None:
 
 
 def _forget_after_fork() -> None:
-    """A forked child must not share its parent's connections or keep its locks after the parent lets go."""
-    global _lock, _opening
-    _lock, _opening = threading.Lock(), threading.Lock()
+    """A forked child must not share its parent's connections or keep its locks after the parent lets go;
+    nor is it the server that asked for `on_open` work."""
+    global _lock, _opening, _on_open
+    _lock, _opening, _on_open = threading.Lock(), threading.Lock(), None
     for reader in _open.values():
         os.close(reader.fd)
         _inherited.append(reader.con)  # kept, never closed: its threads and state belong to the parent

@@ -161,7 +161,8 @@ def test_a_lookup_cursor_is_reused_until_an_error_or_a_new_snapshot(fresh_db: Pa
 
 def test_a_forked_child_keeps_its_parents_connections_and_idle_cursors_unclosed(fresh_db: Path) -> None:
     """A child process (a fork, as some servers start workers) must not close or free what belongs to
-    the parent's DuckDB instance: the shared connection and the idle lookup cursors are kept aside."""
+    the parent's DuckDB instance: the shared connection and the idle lookup cursors are kept aside;
+    nor does it read in the snapshots it opens, as the parent server asked for itself."""
     import os
 
     from funds import readers
@@ -169,10 +170,11 @@ def test_a_forked_child_keeps_its_parents_connections_and_idle_cursors_unclosed(
     with db.reading(fresh_db, reuse=True) as cur:
         pass
     parent_reader = readers._open[fresh_db]
+    readers.on_open(lambda con: None)  # a server's: its children are not servers
     pid = os.fork()
     if pid == 0:  # the child: report by exit status only
         ok = (not readers._open and parent_reader.con in readers._inherited
-              and any(c is cur for c in readers._inherited))
+              and any(c is cur for c in readers._inherited) and readers._on_open is None)
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
