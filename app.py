@@ -15,13 +15,21 @@ from app_pages import i18n, registry, session
 from funds import household
 from funds.errors import FundsError
 
+
+@st.cache_resource(show_spinner=False)
+def _keep_warm() -> None:
+    """Once per server process (this script runs on every click): each snapshot it opens, what kiosk
+    lookups read, into memory. A bad FUNDS_KIOSK_WARM_MB is logged once; lookups then read the file."""
+    try:
+        household.keep_warm()
+    except FundsError as exc:
+        logging.getLogger("funds.app").warning("%s", exc.message("en"))
+
+
 st.set_page_config(page_title="财政专项资金公开查询", page_icon="💴", layout="wide",
                    initial_sidebar_state="collapsed")
 
-try:
-    household.keep_warm()  # each snapshot this server opens: what kiosk lookups read, into memory
-except FundsError as exc:  # a bad FUNDS_KIOSK_WARM_MB: lookups still answer, from the file; the log says why
-    logging.getLogger("funds.app").warning("%s", exc.message("en"))
+_keep_warm()
 role = session.current_role()  # None when not logged in or the login expired (idle > session_minutes)
 pages = [st.Page(p.path, title=i18n.t(p.title_key), url_path=p.url_path, icon=p.icon or None, default=p.default)
          for p in registry.visible(role)]

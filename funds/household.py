@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 from decimal import Decimal
@@ -89,14 +90,15 @@ def keep_warm() -> None:
     Reading the two columns once takes ~0.6 s and keeps ~47 MB in memory per million payment rows,
     when they fit in `kiosk_warm_mb` (0 turns this off). The live batches and fund names are read too.
     """
-    readers.on_open(warm if warm_budget() else None)
+    budget = warm_budget()
+    readers.on_open(functools.partial(warm, budget=budget) if budget else None)
 
 
 def warm_budget() -> int:
     """Bytes the lookup columns of a snapshot may take in memory (FUNDS_KIOSK_WARM_MB; auto: a quarter
     of this machine's memory; 0: none)."""
-    value = settings.get("kiosk_warm_mb").strip().lower()
-    if value == "auto":
+    value = settings.get("kiosk_warm_mb").strip()
+    if value.lower() == "auto":
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
     try:
         return max(0, int(value)) * 1024 * 1024
@@ -108,13 +110,13 @@ def warm_budget() -> int:
         ) from None
 
 
-def warm(con: duckdb.DuckDBPyConnection) -> None:
+def warm(con: duckdb.DuckDBPyConnection, budget: int) -> None:
     """The facts each lookup asks for, and every block a lookup on the snapshot `con` reads when they
-    fit in `warm_budget` (a province's may not: lookups then read them from the file as they go)."""
+    fit in `budget` bytes (a province's may not: lookups then read them from the file as they go)."""
     _live_batches(con)
     _fund_names(con)
     query, columns = _WARM[_packed(con)]
-    if db.fetch_dicts(con, "count_lookup_blocks", {"columns": columns})[0]["lookup_bytes"] <= warm_budget():
+    if db.fetch_dicts(con, "count_lookup_blocks", {"columns": columns})[0]["lookup_bytes"] <= budget:
         db.fetch_dicts(con, query)
 
 
