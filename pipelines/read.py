@@ -342,23 +342,24 @@ class _Scan:
         """Account for the next piece of the file (each check is one C-speed pass: ~10 ms per 16 MB)."""
         if b"\x00" in chunk:
             raise ReadProblem("unreadable-file", "binary content (NUL bytes)")
-        joined = self.tail + chunk  # a pattern may straddle two pieces
+        edge = self.tail + chunk[:2]  # a pattern (at most 3 bytes) straddling two pieces; no copy of the piece
         self.newlines += chunk.count(b"\n")
         if self.tail.endswith(b"\r") and not chunk.startswith(b"\n"):
             self.lone_cr = True  # the last piece ended in a CR that no LF follows
         if not self.lone_cr and b"\r" in chunk:
             crs = chunk.count(b"\r") - (1 if chunk.endswith(b"\r") else 0)  # the next piece may hold its \n
             self.lone_cr = crs > chunk.count(b"\r\n")
-        if not self.tab_quote and b"\t" in joined:
-            self.tab_quote = b'\t"' in joined or b'"\t' in joined
-        if not self.spaced_quote and b' "' in joined:  # rare: one scan decides for most files
-            self.spaced_quote = b'  "' in joined or b'" "' in joined
+        if not self.tab_quote and (b"\t" in chunk or b"\t" in edge):
+            self.tab_quote = any(p in edge or p in chunk for p in (b'\t"', b'"\t'))
+        # a two-byte search is slow where quote marks are everywhere (~0.17 s per 120 MB): a space is looked for first
+        if not self.spaced_quote and (b" " in chunk or b" " in edge) and (b' "' in chunk or b' "' in edge):
+            self.spaced_quote = any(p in edge or p in chunk for p in (b'  "', b'" "'))
         body = chunk.rstrip(b"\r\n")
         if body:
             self.trailing_newlines = chunk[len(body):].count(b"\n")
         else:
             self.trailing_newlines += chunk.count(b"\n")
-        self.tail = joined[-2:]
+        self.tail = (self.tail + chunk[-2:])[-2:]
 
     def lines(self) -> int:
         """Physical lines up to the last one with content."""
