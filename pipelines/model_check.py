@@ -23,7 +23,7 @@ _PANDAS_TYPES = {pa_arrow.string(): pd.StringDtype(), pa_arrow.large_string(): p
                  pa_arrow.int64(): pd.Int64Dtype()}
 
 
-def _frame(batch: pa_arrow.RecordBatch) -> pd.DataFrame:
+def _frame(batch: pa_arrow.Table) -> pd.DataFrame:
     """One chunk as pandas (Arrow-backed strings: no Python object per cell)."""
     df = batch.to_pandas(types_mapper=_PANDAS_TYPES.get)
     return df.set_index("_row")  # the one place a frame index becomes a spreadsheet row number
@@ -38,7 +38,7 @@ class ModelCheck:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
-    def start(self, batches: list[pa_arrow.RecordBatch]) -> None:
+    def start(self, batches: list[pa_arrow.Table]) -> None:
         """Check these chunks on a worker thread; join() waits for it."""
         def work() -> None:
             try:
@@ -55,7 +55,7 @@ class ModelCheck:
         if self._error is not None:
             raise self._error
 
-    def run(self, batches: Iterable[pa_arrow.RecordBatch]) -> None:
+    def run(self, batches: Iterable[pa_arrow.Table]) -> None:
         """Validate each chunk with the kind's model and note what fails, in row order per chunk."""
         model = MODELS[self.kind.name]
         reported: set[tuple[int, str, str]] = set()
