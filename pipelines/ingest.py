@@ -22,8 +22,6 @@ from pipelines.read import ReadProblem, drop_raw, head_rows
 from pipelines.report import Issue, Report
 from schemas.columns import KINDS
 
-TEMP_TABLES = ("norm", "staged")  # and the raw cells: read.drop_raw
-
 
 @dataclass
 class Outcome:
@@ -296,7 +294,7 @@ class _Prepared:
     name: str
     sha: str | None = None
     report: Report | None = None  # None: not checked (already loaded)
-    staged: bool = False
+    staged: validate.Staged | None = None
     too_large: bool = False
 
 
@@ -369,7 +367,7 @@ def _finish(con: duckdb.DuckDBPyConnection, key: bytes, prepared: _Prepared, use
             report, prepared.staged = validate.prepare(con, kind, prepared.path, key, validate.target(con, kind),
                                                        original_name=name, sha256=prepared.sha)
         if prepared.staged:
-            validate.finish(con, report, replacing)
+            validate.finish(con, report, replacing, prepared.staged)
         if not report.valid:
             if not dry_run:
                 loader.log(con, report, user, "rejected", None)
@@ -389,5 +387,5 @@ def _finish(con: duckdb.DuckDBPyConnection, key: bytes, prepared: _Prepared, use
 
 def _cleanup(con: duckdb.DuckDBPyConnection) -> None:
     drop_raw(con)
-    for table in TEMP_TABLES:
-        con.execute(f"drop table if exists temp.{table}")
+    con.execute("drop view if exists temp.staged")  # a view of norm
+    con.execute("drop table if exists temp.norm")

@@ -42,7 +42,7 @@ def check_replace(con: duckdb.DuckDBPyConnection, kind: str, batch_id: int) -> N
 
 
 def load(con: duckdb.DuckDBPyConnection, report: Report, user: str, replacing: int | None) -> int:
-    """Store temp table `staged` as a new batch in one transaction; returns the batch id."""
+    """Store temp view `staged` as a new batch in one transaction; returns the batch id."""
     kind = KINDS[report.kind]
     stored = [c for c in db.stored_columns(con, kind.table) if c != "batch_id"]
     cols = ", ".join(f'"{c}"' for c in stored)

@@ -142,7 +142,11 @@ def _id_dict(c: str) -> str:
     return f"select _k, v, p, {legacy}, h, id_masked(v) as m, uhuge_text(h) as ht from ({hashes})"
 
 
-def build(kind: Kind, present: set[str]) -> tuple[list[tuple[str, str, str | None]], Callable[[set[str]], str]]:
+Extend = Callable[[str], str]  # a query over the rows of `norm` -> the query `norm` is made of (more columns)
+
+
+def build(kind: Kind, present: set[str]) -> tuple[list[tuple[str, str, str | None]],
+                                                    Callable[[set[str], Extend | None], str]]:
     """The statements that turn table `raw` (text cells) into temp table `norm` (typed + problems).
 
     Each column is cleaned and parsed once per distinct raw text (a dictionary table joined
@@ -157,7 +161,9 @@ def build(kind: Kind, present: set[str]) -> tuple[list[tuple[str, str, str | Non
     Returns the dictionaries as (temp table, select, identity query) and a function giving the
     statement for `norm` once the dictionaries exist. An identity query answers whether that
     dictionary changes nothing (text already clean, no totals or note rows): such a column is
-    taken from `raw` as it is, and its join (~0.15 s a million rows) is left out.
+    taken from `raw` as it is, and its join (~0.15 s a million rows) is left out. The function's
+    `extend`, if given, wraps the query to add columns computed from the typed ones in the same
+    statement (validate's staging: a second table of a million rows costs ~0.5 s to write).
     """
     # the first cell decides totals and note rows; '' and NULL both clean to NULL
     dicts: list[tuple[str, str, str | None]] = [(
@@ -185,7 +191,7 @@ def build(kind: Kind, present: set[str]) -> tuple[list[tuple[str, str, str | Non
         dicts.append((d, f"select _k, {value} as v, {problem or 'cast(null as varchar)'} as p from ({cells})",
                       identity))
 
-    def norm(same: set[str]) -> str:
+    def norm(same: set[str], extend: Extend | None = None) -> str:
         """The statement for `norm`, given the dictionaries that change nothing."""
         typed = ["r._row"]
         joins = []
@@ -215,8 +221,7 @@ def build(kind: Kind, present: set[str]) -> tuple[list[tuple[str, str, str | Non
         blank = " and ".join(filled) or "true"
         money = [_q(c.name) for c in kind.columns if c.name in present and c.type == MONEY]
         no_money = " and ".join(f"{c} is null" for c in money) or "true"
-        return f"""
-create or replace temp table norm as
+        query = f"""
 with joined as (
     select {", ".join(typed)} from raw r {" ".join(joins)}
 ), typed as (
@@ -229,21 +234,22 @@ with joined as (
 )
 select * exclude (_first_word, _note_word) from final
 """
+        return f"create or replace temp table norm as {extend(query) if extend else query}"
 
     return dicts, norm
 
 
 def run(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str], values: dict[str, object],
-        keep_every_join: bool = False) -> None:
+        keep_every_join: bool = False, extend: Extend | None = None) -> None:
     """Temp table `norm` from `raw` (see `build`); `values` from `params`. The dictionaries are dropped after.
 
     `keep_every_join` joins identity dictionaries back all the same (the reference `norm` they are
-    checked against in tests/test_normalise_dicts.py).
+    checked against in tests/test_normalise_dicts.py); `extend`: see `build`.
     """
     dicts, norm = build(kind, present)
     try:
         same = make_dictionaries(con, dicts, values)
-        sql = norm(set() if keep_every_join else same)
+        sql = norm(set() if keep_every_join else same, extend)
         con.execute(sql, _bound(sql, values))
     finally:
         for table, _, _ in dicts:

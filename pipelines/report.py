@@ -77,6 +77,14 @@ class Report:
         if len(self.issues) < settings.get_int("max_errors"):
             self.issues.append(issue)
 
+    def extend(self, other: Report) -> None:
+        """Add the issues of another report of the same upload, after this one's; counts stay exact."""
+        for issue in other.issues:
+            self.add(issue)
+        listed_errors = sum(1 for i in other.issues if i.severity == "error")
+        self.error_count += other.error_count - listed_errors  # those the other report counted but did not list
+        self.warning_count += other.warning_count - (len(other.issues) - listed_errors)
+
     @property
     def valid(self) -> bool:
         """True when nothing blocks the load."""

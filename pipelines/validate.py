@@ -2,8 +2,8 @@
 
 `prepare` (everything up to `staged`) then `finish` (the checks against stored rows).
 Everything happens in temp tables of the given connection; nothing is written to the
-database's own tables here. On success the temp table `staged` holds the rows exactly as
-they will be stored: ID numbers already replaced by their keyed hash and masked form.
+database's own tables here. On success the temp view `staged` (of table `norm`) holds the rows
+exactly as they will be stored: ID numbers already replaced by their keyed hash and masked form.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa_arrow
@@ -27,6 +28,9 @@ from pipelines.normalise import BODY
 from pipelines.read import ReadProblem, drop_raw, open_source
 from pipelines.report import Issue, Report, safe_value
 from schemas.columns import DATE, DECIMAL, ID, INT, KINDS, MONEY, YEAR, Kind
+
+if TYPE_CHECKING:
+    from pipelines.model_check import ModelCheck
 
 sha256_of = file_sha256  # the upload's identity (batches.sha256)
 MODEL_MODULE = "pipelines.model_check"  # pandas + pandera: imported when first needed
@@ -73,21 +77,37 @@ def target(con: duckdb.DuckDBPyConnection, kind_name: str) -> Target:
     return Target(tuple(db.stored_columns(con, kind.table)), names)
 
 
-def prepare(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes, into: Target,
-            original_name: str | None = None, sha256: str | None = None) -> tuple[Report, bool]:
-    """The first part of a check, needing nothing stored but `into`: read, header, normalise, the
-    values that cannot be read, the pandera model, and temp table `staged` (the rows as stored).
+@dataclass
+class Staged:
+    """View `staged` is ready (the rows as stored); the pandera model may still be checking them on a
+    worker thread: `finish` waits for it, after the checks it runs in DuckDB meanwhile."""
 
-    Returns the report and whether `staged` was built; `finish` then checks `staged` against the
-    rows already stored. It neither reads nor writes the database's tables (temp tables only),
-    so files can be prepared on cursors of their own while the file before them loads
-    (`ingest.ingest_files`, which reads `into` once: a load of one kind changes neither).
+    model: ModelCheck
+    after: list[Issue] = field(default_factory=list)  # issues that follow the model's in the report
+
+    def wait(self, report: Report) -> None:
+        """Wait for the model; its issues, then `after`, go to the report."""
+        self.model.join()
+        for issue in [*self.model.issues, *self.after]:
+            report.add(issue)
+
+
+def prepare(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: bytes, into: Target,
+            original_name: str | None = None, sha256: str | None = None) -> tuple[Report, Staged | None]:
+    """The first part of a check, needing nothing stored but `into`: read, header, normalise, the
+    values that cannot be read, the pandera model (started), and view `staged` (the rows as stored).
+
+    Returns the report and, when `staged` was made, a `Staged`; `finish` then checks `staged`
+    against the rows already stored, and completes the report. It neither reads nor writes the
+    database's tables (temp tables only), so files can be prepared on cursors of their own while
+    the file before them loads (`ingest.ingest_files`, which reads `into` once: a load of one
+    kind changes neither).
     """
     started = time.perf_counter()
     importing = preload()
     kind = KINDS[kind_name]
     report = Report(kind=kind_name, path=original_name or path.name)
-    staged = False
+    staged = None
     try:
         report.sha256 = sha256 or sha256_of(path)
         staged = _check(con, kind, path, key, original_name, report, into)
@@ -101,33 +121,43 @@ def prepare(con: duckdb.DuckDBPyConnection, kind_name: str, path: Path, key: byt
     return report, staged
 
 
-def finish(con: duckdb.DuckDBPyConnection, report: Report, replacing: int | None) -> None:
+def finish(con: duckdb.DuckDBPyConnection, report: Report, replacing: int | None, staged: Staged) -> None:
     """The rest of a check: `staged` against the database (funds in the catalogue, rows or keys
-    already stored) and within itself (duplicate rows, amount = quantity x rate); after it, a
-    valid report means `staged` may be loaded."""
+    already stored) and within itself (duplicate rows, amount = quantity x rate), while the model
+    ends; after it, a valid report means `staged` may be loaded."""
     started = time.perf_counter()
     kind = KINDS[report.kind]
-    _check_funds(con, kind, report)
-    _check_duplicates(con, kind, report, replacing)
-    _check_amounts(con, kind, report)
+    checks = Report(kind=report.kind, path=report.path)  # listed after the model's issues, as always
+    _check_funds(con, kind, checks)
+    _check_duplicates(con, kind, checks, replacing)
+    _check_amounts(con, kind, checks)
+    staged.wait(report)
+    report.extend(checks)
     report.seconds += time.perf_counter() - started
 
 
 def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, original_name: str | None,
-           report: Report, into: Target) -> bool:
+           report: Report, into: Target) -> Staged | None:
     source = open_source(path, original_name)
     report.encoding = source.encoding
     head = source.head()
     header = hdr.locate(kind, head)
     report.header_row = header.row
     if not _header_ok(kind, header, head, report):
-        return False
+        return None
     id_columns = {c.name for c in kind.columns if c.type == ID}
     normalise.install_macros(con)
     present = set(header.columns.values())
     try:
         source.load(con, header.index, header.columns, id_columns)
-        normalise.run(con, kind, present, normalise.params(kind, present, header.units, key))
+        if kind.either:
+            con.register("fund_names", into.fund_names)  # named by the staging columns of `norm`
+        try:
+            normalise.run(con, kind, present, normalise.params(kind, present, header.units, key),
+                          extend=_staging(kind, into))
+        finally:
+            if kind.either:
+                con.unregister("fund_names")
         return _check_rows(con, kind, header, present, report, into)
     finally:
         drop_raw(con)
@@ -135,8 +165,9 @@ def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, o
 
 
 def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, present: set[str],
-                report: Report, into: Target) -> bool:
-    """Everything after normalisation: row-level problems, the model; builds `staged` (returns whether it did)."""
+                report: Report, into: Target) -> Staged | None:
+    """Everything after normalisation: row-level problems, the model (started); makes `staged`, unless
+    there is no row to stage."""
     for name, unit in header.units.items():
         if unit != 1:
             report.add(Issue("unit-converted", column=name))
@@ -146,7 +177,7 @@ def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, 
     report.rows = con.execute(f"select count(*) from norm where {BODY}").fetchall()[0][0]
     if report.rows == 0:
         report.add(Issue("no-data-rows", row=header.row))
-        return False
+        return None
     parse_problems = _parse_problems(con, kind, present, report)
     drop_raw(con)  # the raw cells were needed only to show problem values
     legacy = con.execute(
@@ -157,22 +188,17 @@ def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, 
     model = ModelCheck(kind, parse_problems)
     if report.rows <= OVERLAP_ROWS:
         # pandera (Python, holding the GIL) runs on a worker thread while DuckDB (which releases
-        # it) builds `staged` on both cores; the frames are taken from `norm` first
+        # it) runs `finish`'s checks on both cores; the frames are taken from `norm` first
         model.start(list(_batches(con, kind)))
-        try:
-            _stage(con, kind, into)
-        finally:
-            model.join()
     else:  # a long upload: chunk by chunk, so memory stays flat
         model.run(_batches(con, kind))
-        _stage(con, kind, into)
-    for issue in model.issues:
-        report.add(issue)
+    _stage(con, kind, into)
+    staged = Staged(model)
     if kind.year_from and "year" not in present:
-        report.add(Issue("year-from-date"))
+        staged.after.append(Issue("year-from-date"))
     if legacy:
-        report.add(Issue("legacy-id-converted", value=str(legacy)))
-    return True
+        staged.after.append(Issue("legacy-id-converted", value=str(legacy)))
+    return staged
 
 
 def _header_ok(kind: Kind, header: hdr.Header, head: list[list[str]], report: Report) -> bool:
@@ -290,56 +316,74 @@ def _check_totals(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str],
             previous = row
 
 
-def _stage(con: duckdb.DuckDBPyConnection, kind: Kind, into: Target) -> None:
-    """Build temp table `staged` from the body of `norm`: the rows as stored, in one pass.
-
-    IDs arrive hashed and masked from normalisation (and ID-like numbers typed into free
-    text masked); a fund named without its code gets the code (when the name is
-    unique in that year's catalogue); `row_hash` fingerprints the stored values. The rows are
-    in no particular order: `pipelines/load.py` writes them sorted by id_hash (lookup order).
-    """
-    exprs = []
+def _stored(kind: Kind, into: Target) -> dict[str, str]:
+    """Each stored column (but batch_id, row_no, row_hash) and the column of `norm` holding its value."""
+    out = {}
     for col in into.columns:
-        if col in ("batch_id", "row_hash"):
+        if col in ("batch_id", "row_no", "row_hash"):
             continue
-        q = f'"{col}"'
-        if col == "row_no":
-            exprs.append("_row as row_no")
-        elif col in ("id_hash", "id_masked"):
-            exprs.append(q)
-        elif col == "account_masked":
-            exprs.append('"account_no" as account_masked')
+        if col == "account_masked":
+            out[col] = "account_no"  # masked by normalisation
         elif col == "year" and kind.year_from:
-            exprs.append(f'cast(coalesce("year", year("{kind.year_from}")) as smallint) as "year"')
+            out[col] = "_stored_year"
+        elif col == "fund_code" and kind.either:
+            out[col] = "_stored_fund_code"
         else:
-            exprs.append(q)
-    has_id = any(c.type == ID for c in kind.columns)
-    if has_id:
-        exprs.append("_id_hash_text")  # id_hash as text, computed once per distinct ID
-    if kind.either and "fund_name" not in into.columns:
-        exprs.append('"fund_name"')  # kept for the report on unknown funds, not stored
-    source = f"select {', '.join(exprs)} from norm where {BODY}"
-    if kind.either:  # the code of a fund named by name alone
-        con.register("fund_names", into.fund_names)
-        source = f"""
-            with body as (select *, fund_code as _fund_code_given from ({source}))
-            select b.* replace (coalesce(b.fund_code, n.code) as fund_code)
-            from body b left join fund_names n on b.fund_code is null and n.year = b.year and n.fund_name = b.fund_name"""
-    stored = [c for c in into.columns if c not in ("batch_id", "row_no", "row_hash")]
+            out[col] = col
+    return out
+
+
+def _staging(kind: Kind, into: Target) -> normalise.Extend:
+    """The columns `norm` carries besides the typed ones, so that `staged` is a view of it, not a
+    second table written (~0.5 s a million rows): the values as stored where they differ, and
+    `row_hash`, which fingerprints the stored values.
+
+    A missing year is the approval year; a fund named without its code gets the code when the name
+    is unique in that year's catalogue (table `fund_names`, registered by the caller). IDs arrive
+    hashed and masked from normalisation (and ID-like numbers typed into free text masked).
+    """
+    stored = _stored(kind, into)
     # concat_ws builds the text in one pass (a chain of || makes a string per step: ~40% slower);
-    # the same text either way, so row_hash values do not change
+    # the row_hash of a row must never change (tests/test_staged_rows.py): re-uploads are found by it
     fingerprint = "concat_ws(chr(31), " + ", ".join(
-        "coalesce(_id_hash_text, chr(0))" if c == "id_hash" else f'coalesce(cast("{c}" as varchar), chr(0))'
-        for c in stored) + ")"
-    drop = " exclude (_id_hash_text)" if has_id else ""  # used by the fingerprint only
-    # no order here: the load sorts by id_hash as it writes (sorting twice cost ~0.5 s a million rows)
-    try:
-        con.execute(f"create or replace temp table staged as select *{drop} from ("
-                    f"select *, md5_number({fingerprint}) as row_hash from ({source}))")
-    finally:
+        "coalesce(_id_hash_text, chr(0))" if col == "id_hash" else f'coalesce(cast("{name}" as varchar), chr(0))'
+        for col, name in stored.items()) + ")"
+
+    def extend(query: str) -> str:
+        rows = f"({query}) n"
+        if kind.year_from:  # out of range: null, and the model reports the year (bad-year)
+            rows = (f'(select n.*, try_cast(coalesce(n."year", year(n."{kind.year_from}")) as smallint) '
+                    f"as _stored_year from {rows}) n")
         if kind.either:
-            con.unregister("fund_names")
-    con.execute("drop table norm")
+            year = "n._stored_year" if kind.year_from else 'n."year"'
+            rows = (f"(select n.*, coalesce(n.fund_code, f.code) as _stored_fund_code from {rows} "
+                    f"left join fund_names f on n.fund_code is null and f.year = {year} "
+                    f"and f.fund_name = n.fund_name) n")
+        return f"select *, md5_number({fingerprint}) as row_hash from {rows}"
+
+    return extend
+
+
+def _stage(con: duckdb.DuckDBPyConnection, kind: Kind, into: Target) -> None:
+    """View `staged`: the body of `norm` as it will be stored, with `row_hash` (see `_staging`).
+
+    Besides the stored columns: `fund_name` (for the report on unknown funds) and the fund code as
+    given, for sheets that may name a fund by name alone. The rows are in no particular order:
+    `pipelines/load.py` writes them sorted by id_hash (lookup order).
+    """
+    stored = _stored(kind, into)
+    cols = []
+    for col in into.columns:
+        if col == "row_no":
+            cols.append("_row as row_no")
+        elif col in stored:
+            cols.append(f'"{col}"' if stored[col] == col else f'"{stored[col]}" as "{col}"')
+    if kind.either:
+        if "fund_name" not in into.columns:
+            cols.append('"fund_name"')
+        cols.append('"fund_code" as _fund_code_given')
+    cols.append("row_hash")
+    con.execute(f"create or replace temp view staged as select {', '.join(cols)} from norm where {BODY}")
 
 
 def _check_funds(con: duckdb.DuckDBPyConnection, kind: Kind, report: Report) -> None:

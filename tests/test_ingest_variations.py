@@ -88,11 +88,11 @@ def test_fast_and_exact_csv_paths_agree(catalogue_db: Path, tmp_path: Path) -> N
     assert b.report.flatten() == [[18, "amount", "bad-number"], [2502, "amount", "non-positive-amount"]]
 
 
-@pytest.mark.parametrize("model_beside_staging", [True, False], ids=["model-on-worker-thread", "model-inline"])
+@pytest.mark.parametrize("model_on_thread", [True, False], ids=["model-on-worker-thread", "model-inline"])
 def test_every_problem_of_a_file_is_reported_at_once(catalogue_db: Path, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch, model_beside_staging: bool) -> None:
-    """The same problems whether the model runs beside the staging step (most uploads) or inline (long ones)."""
-    if not model_beside_staging:
+                                                     monkeypatch: pytest.MonkeyPatch, model_on_thread: bool) -> None:
+    """The same problems whether the model runs beside the checks against stored rows (most uploads) or inline (long ones)."""
+    if not model_on_thread:
         monkeypatch.setattr("pipelines.validate.OVERLAP_ROWS", 0)
     f = tmp_path / "many.csv"
     f.write_text("\n".join([HEAD, row(1, amount="-1"), row(2).replace("F01", "F99"),
@@ -136,3 +136,26 @@ def test_header_cell_with_a_line_break_and_a_multiline_cell_keep_spreadsheet_row
     with db.reading(catalogue_db) as con:
         stored = con.execute("select row_no, name from payment_rows order by row_no").fetchall()
     assert stored == [(2, "张1"), (3, "张2")]
+
+
+def test_a_year_too_big_to_store_is_a_row_problem(catalogue_db: Path, tmp_path: Path) -> None:
+    """A transfer sheet's year beyond what the year column holds is reported on its row, like any bad year
+    (it crashed the staging step once: the year is stored as SMALLINT)."""
+    f = tmp_path / "transfers.csv"
+    f.write_text("资金名称,年度,收款单位,拨付金额,审批日期\n粮食直补,99999,城关镇财政所,10,2007-03-05\n"
+                 "粮食直补,,河口乡财政所,10,2007-03-05\n", encoding="utf-8")
+    out = ingest(catalogue_db, f, "allocations")
+    assert out.status == "rejected" and out.report.flatten() == [[2, "year", "bad-year"]]
+
+
+def test_counts_stay_exact_when_the_list_is_capped(catalogue_db: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Problems found by the model and by the checks against stored rows are all counted, though only
+    `max_errors` of them are listed."""
+    monkeypatch.setenv("FUNDS_MAX_ERRORS", "2")
+    f = tmp_path / "many.csv"
+    f.write_text("\n".join([HEAD, *(row(n, amount="-1") for n in range(1, 4)),
+                            *(row(n).replace("F01", "F99") for n in range(4, 7))]) + "\n")
+    out = ingest(catalogue_db, f)
+    assert out.status == "rejected" and out.report.error_count == 6 and len(out.report.errors) == 2
+    assert {i.code for i in out.report.errors} == {"non-positive-amount"}  # the model's come first, as listed before

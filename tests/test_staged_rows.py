@@ -45,7 +45,7 @@ def staged_digest(con: duckdb.DuckDBPyConnection, kind: str, path: Path) -> str:
     """Prepare and finish one upload, and digest its staged rows (every column, in row order)."""
     report, staged = validate.prepare(con, kind, path, KEY, validate.target(con, kind))
     assert staged, report.flatten()[:5]
-    validate.finish(con, report, None)
+    validate.finish(con, report, None, staged)
     assert report.valid, report.flatten()[:5]
     rows = con.execute("select * from staged order by row_no").fetchall()
     names = [d[0] for d in con.execute("select * from staged limit 0").description]
