@@ -47,8 +47,8 @@ def staged_digest(con: duckdb.DuckDBPyConnection, kind: str, path: Path) -> str:
     assert staged, report.flatten()[:5]
     validate.finish(con, report, None, staged)
     assert report.valid, report.flatten()[:5]
-    rows = con.execute("select * from staged order by row_no").fetchall()
-    names = [d[0] for d in con.execute("select * from staged limit 0").description]
+    result = con.execute("select * from staged order by row_no")
+    names, rows = [d[0] for d in result.description], result.fetchall()
     return hashlib.sha256(repr((names, rows)).encode("utf-8")).hexdigest()[:16]
 
 
