@@ -157,6 +157,13 @@ def publish(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> Path:
     return snap
 
 
+def publish_pending(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> Path | None:
+    """`publish` when readers do not see what the main file holds (changes made with their publish
+    left for later, or no snapshot yet); None when there was nothing to publish."""
+    path = path or path_of(con)
+    return publish(con, path) if snapshots.needs_publish(path) else None
+
+
 def recover(path: Path) -> bool:
     """Republish when a writer died between its commit and its snapshot; True if this call did it."""
     if not snapshots.orphaned(path):

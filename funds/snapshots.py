@@ -1,8 +1,8 @@
 """Read-only snapshots of the database, so lookups keep answering while an ingest writes.
 
 DuckDB lets one process write a file or many processes read it, never both. The writer
-(an ingest) therefore works on the main file and, after each committed load, publishes an
-immutable copy under `<db>.snapshots/`: checkpoint, copy the file while still holding the
+(an ingest) therefore works on the main file and, after each committed load (or run of
+loads), publishes an immutable copy under `<db>.snapshots/`: checkpoint, copy the file while still holding the
 write connection (no other writer can exist), check the copy, then switch the `CURRENT`
 pointer with write-temp + os.replace. Readers open the snapshot `CURRENT` names, holding a
 shared flock on its `.readers` side file (funds/readers.py keeps one connection per process

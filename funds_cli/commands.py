@@ -56,8 +56,8 @@ def ingest(args: argparse.Namespace) -> int:
     outcomes = []
     try:
         for kind, paths in groups:
-            results = ingest_files(con, key, kind, paths, current_user(args), args.replace,
-                                   dry_run=args.dry_run)  # the next file is checked while one loads
+            results = ingest_files(con, key, kind, paths, current_user(args), args.replace, dry_run=args.dry_run,
+                                   publish=False)  # the next file is checked while one loads
             with closing(results):
                 for file in paths:
                     with progress(f"{file.name}", quiet=args.json):
@@ -72,13 +72,17 @@ def ingest(args: argparse.Namespace) -> int:
                          "자금 목록이 거부되어 나머지 파일은 검사하지 않았습니다(자금을 목록과 대조합니다). "
                          "목록을 고친 뒤 다시 실행하십시오."), file=sys.stderr)
                 break
+        db.publish_pending(con, path)  # readers see the whole run at once; the advice reads the file as published
         fan_out, hint = None, None
         for kind in dict.fromkeys(o.report.kind for o in outcomes if o.status == "loaded"):
             fan_out, hint = optimize_advice(con, kind, language)  # lookups slow as big batches pile up
             if fan_out is not None:  # the kind that adds payment rows; the others have no advice
                 break
     finally:
-        con.close()
+        try:
+            db.publish_pending(con, path)  # a run stopped early: what it loaded
+        finally:
+            con.close()
     if args.json:
         out: dict[str, object] = {"files": [o.as_dict(language) for o in outcomes]}
         if fan_out is not None:

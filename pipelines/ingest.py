@@ -45,6 +45,14 @@ class Outcome:
         }
 
 
+# A run of files that defers its publish folds its write-ahead log into the file between two files
+# once the log passes this (~1.6M rows of county rosters, which stay in memory until then).
+# DuckDB's own checkpoint, made inside a commit once the log passes `checkpoint_threshold`, is
+# turned off for the writer: a county year loaded with it (16-80 MB) left a quarter of the file's
+# blocks free (64-70 MB instead of 49 MB); a CHECKPOINT after the commit leaves none.
+CHECKPOINT_MB = 256
+
+
 def open_for_ingest(db_path: Path) -> tuple[duckdb.DuckDBPyConnection, bytes]:
     """Open (creating on first use) the database for writing, migrated, with its key."""
     if not db_path.exists():
@@ -52,6 +60,7 @@ def open_for_ingest(db_path: Path) -> tuple[duckdb.DuckDBPyConnection, bytes]:
     key = keys.load(settings.secret_path(db_path))
     con = db.connect(db_path)
     db.limit_memory(con, db_path)
+    con.execute("set checkpoint_threshold = '1TiB'")  # a publish checkpoints, or _fold: see CHECKPOINT_MB
     if db.migrate(con) or snapshots.needs_publish(db_path):
         db.publish(con, db_path)  # first use, a new schema, or a writer that died before publishing
     return con, key
@@ -80,10 +89,16 @@ def _too_large(kind: str, path: Path, name: str) -> Report | None:
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Path, user: str,
-                replacing: int | None = None, original_name: str | None = None, dry_run: bool = False) -> Outcome:
-    """Check one file and load it if valid; a rejected file changes nothing but the ingest log."""
+                replacing: int | None = None, original_name: str | None = None, dry_run: bool = False,
+                publish: bool = True) -> Outcome:
+    """Check one file and load it if valid; a rejected file changes nothing but the ingest log.
+
+    `publish`: readers see a load at once (a new snapshot); False leaves the snapshot stale (marked
+    so) for the caller to publish (`db.publish_pending`) once a run of files is done.
+    """
     _usage(con, kind, replacing)
-    return _finish(con, key, _prepare(con, key, kind, path, original_name, replacing), user, replacing, dry_run)
+    return _finish(con, key, _prepare(con, key, kind, path, original_name, replacing), user, replacing, dry_run,
+                   publish)
 
 
 FOLDER_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xls")  # what the templates name (and tab-separated CSV): notes (.txt, .docx) are left out
@@ -192,31 +207,53 @@ PREPARE_AHEAD = 2  # files prepared at once beside the one finishing: two cores 
 
 
 def ingest_files(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: list[Path], user: str,
-                 replacing: int | None = None, dry_run: bool = False) -> Iterator[Outcome]:
-    """`ingest_file` for each file in turn, with the same outcomes, the next file checked while one loads.
+                 replacing: int | None = None, dry_run: bool = False, publish: bool = True) -> Iterator[Outcome]:
+    """`ingest_file` for each file in turn, with the same outcomes, the next file checked while one loads;
+    readers see the run's loads together, in one snapshot published when it ends.
 
     A county roster's rows fit in one or two of DuckDB's row groups, and DuckDB scans a table a
     row group per thread: each statement of a check runs on one core. So while one file
-    finishes (`validate.finish`: the checks against stored rows; then the load and the publish)
-    the next PREPARE_AHEAD files are prepared (`validate.prepare`: read, normalise, the model,
-    `staged`; it needs nothing stored but a `validate.Target`, read once here), each on a cursor
-    of its own (a connection with its own temp tables). A file's checks against stored rows and
-    its "already loaded" checksum run after the file before it has committed, so a file
-    repeating its predecessor is found as before.
+    finishes (`validate.finish`: the checks against stored rows; then the load) the next
+    PREPARE_AHEAD files are prepared (`validate.prepare`: read, normalise, the model, `staged`; it
+    needs nothing stored but a `validate.Target`, read once here), each on a cursor of its own (a
+    connection with its own temp tables). A file's checks against stored rows and its "already
+    loaded" checksum run after the file before it has committed, so a file repeating its
+    predecessor is found as before.
+
+    Each load commits on its own, as in `ingest_file`, but is not published by itself: a publish
+    (checkpoint, copy of the file, a check of the copy) took ~0.25 s a file at county size, a
+    third of a county year's load, and its copy grows with the database where the file system
+    cannot clone (ext4). When the run ends, or is stopped, what it loaded is published once
+    (`publish` False: left to the caller, e.g. a run of several kinds); meanwhile the write-ahead
+    log is checkpointed between files when it grows past CHECKPOINT_MB. A process that dies
+    before the publish leaves the snapshot marked stale, and the next open of the database
+    publishes it (`db.recover`).
 
     Files over OVERLAP_MAX_MB (whose statements already keep both cores busy, and whose temp
     tables would double the memory held), or a `replacing` run, go one by one.
     """
+    try:
+        yield from _each(con, key, kind, paths, user, replacing, dry_run)
+    finally:
+        if publish:
+            db.publish_pending(con)
+
+
+def _each(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: list[Path], user: str,
+          replacing: int | None, dry_run: bool) -> Iterator[Outcome]:
+    """The outcomes of `ingest_files`, loads committed and not published."""
     _usage(con, kind, replacing)
+    wal = Path(f"{db.path_of(con)}.wal")
     if len(paths) < 2 or replacing is not None or any(_size_mb(p) > OVERLAP_MAX_MB for p in paths):
         for path in paths:
-            yield ingest_file(con, key, kind, path, user, replacing, dry_run=dry_run)
+            yield ingest_file(con, key, kind, path, user, replacing, dry_run=dry_run, publish=False)
+            _fold(con, wal)
         return
     main = _identifier(con.execute("select current_database()").fetchall()[0][0])
     into = validate.target(con, kind)  # no file of this kind changes it
     con.execute(f"attach if not exists ':memory:' as {SCRATCH}")
     cursors = [con.cursor() for _ in range(PREPARE_AHEAD + 1)]  # file i on cursors[i % len(cursors)]
-    lock = threading.Lock()  # held by a publish; a file being prepared reads the database only outside it
+    lock = threading.Lock()  # held by a checkpoint; a file being prepared reads the database only outside it
 
     def prepare(i: int) -> _Prepared:
         cursor = cursors[i % len(cursors)]
@@ -225,7 +262,9 @@ def ingest_files(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: l
 
     def finish(prepared: _Prepared) -> Outcome:
         prepared.con.execute(f"use {main}")
-        return _finish(prepared.con, key, prepared, user, replacing, dry_run, lock)
+        outcome = _finish(prepared.con, key, prepared, user, replacing, dry_run, publish=False)
+        _fold(prepared.con, wal, lock)
+        return outcome
 
     pool = ThreadPoolExecutor(PREPARE_AHEAD, thread_name_prefix="funds-prepare")
     pending: deque[Future[_Prepared]] = deque()
@@ -248,11 +287,24 @@ def ingest_files(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: l
             cursor.close()
 
 
+def _fold(con: duckdb.DuckDBPyConnection, wal: Path, lock: threading.Lock | None = None) -> None:
+    """Between two files of a run: checkpoint once the write-ahead log `wal` passes CHECKPOINT_MB
+    (`lock`: held meanwhile, see `_Reading`)."""
+    try:
+        if wal.stat().st_size <= CHECKPOINT_MB * 1024 * 1024:
+            return
+    except FileNotFoundError:
+        return  # nothing written since the last checkpoint
+    with lock or nullcontext():
+        con.execute("checkpoint")
+
+
 SCRATCH = "_funds_scratch"  # an empty in-memory database: the default of a cursor while it prepares a file
 
 
 class _Reading:
-    """A preparing cursor's one read of the database (is this file loaded already?), skipped while a load publishes.
+    """A preparing cursor's one read of the database (is this file loaded already?), skipped while
+    a checkpoint runs (`_fold`).
 
     The cursor's default database is SCRATCH, not the database. DuckDB looks an unqualified name
     up along the search path (temp, then the default database, then the built-ins), and a lookup
@@ -260,7 +312,7 @@ class _Reading:
     temp table, macro and function it names) would keep a transaction open in it, and a
     checkpoint beside an open transaction can neither merge row groups nor free the blocks it
     replaces (a county year loaded so was 75 MB, half of it free blocks, instead of 42 MB). The
-    read itself takes the lock the publish holds; when the lock is taken the answer is left to
+    read itself takes the lock a checkpoint holds; when the lock is taken the answer is left to
     `_finish`, which asks again anyway.
     """
 
@@ -345,11 +397,9 @@ def _prepare(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, path: Path, 
 
 
 def _finish(con: duckdb.DuckDBPyConnection, key: bytes, prepared: _Prepared, user: str, replacing: int | None,
-            dry_run: bool, lock: threading.Lock | None = None) -> Outcome:
-    """Check a prepared file against the stored rows and load it if valid, on the cursor that prepared it.
-
-    `lock`: held while publishing, so no file being prepared beside reads the database meanwhile.
-    """
+            dry_run: bool, publish: bool = True) -> Outcome:
+    """Check a prepared file against the stored rows and load it if valid, on the cursor that prepared it;
+    `publish`: see `ingest_file`."""
     kind, name, report = prepared.kind, prepared.name, prepared.report
     try:
         if prepared.too_large:
@@ -378,7 +428,7 @@ def _finish(con: duckdb.DuckDBPyConnection, key: bytes, prepared: _Prepared, use
         try:
             batch_id = loader.load(con, report, user, replacing)
         finally:
-            with lock or nullcontext():  # a checkpoint beside a reader cannot merge row groups or free blocks
+            if publish:
                 db.publish(con)
         return Outcome(name, "loaded", batch_id, report)
     finally:

@@ -46,7 +46,8 @@ def load(con: duckdb.DuckDBPyConnection, report: Report, user: str, replacing: i
     kind = KINDS[report.kind]
     stored = [c for c in db.stored_columns(con, kind.table) if c != "batch_id"]
     cols = ", ".join(f'"{c}"' for c in stored)
-    # A batch under two row groups is kept in memory until the publish's checkpoint writes it.
+    # A batch under two row groups is kept in memory until a checkpoint writes it (its publish's, or
+    # in a run of files the run's: ingest.CHECKPOINT_MB).
     # Written ahead ("optimistically", DuckDB's default for big appends), its full row group is
     # compressed twice: the checkpoint merges it with the partial row groups around it anyway
     # (~0.1 s per 125k-row roster, and the file keeps the dead blocks). Bigger batches are

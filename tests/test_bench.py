@@ -77,7 +77,8 @@ def test_each_ratio_times_its_two_sides_in_turns(tmp_path: Path, monkeypatch) ->
 
     calls.clear()
     monkeypatch.setattr(county_bench, "_ingest_year", lambda *a: calls.append("ingest") or
-                        {"seconds": 5.0 - len(calls), "per_file": [{"kind": "payments", "status": "loaded", "rows": 1}]})
+                        {"seconds": 5.0 - len(calls), "per_file": [{"kind": "payments", "status": "loaded", "rows": 1}],
+                         "publish_seconds": 0.1})
     monkeypatch.setattr(county_bench, "_bare_year", lambda *a: calls.append("bare") or 3.0 - len(calls) / 10)
     commands = [("funds", [tmp_path / "f.csv"]), ("payments", [tmp_path / "p1.csv"])]
     year = county_bench.full_year(tmp_path, commands, repeat=2)

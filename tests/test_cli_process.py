@@ -15,7 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 from conftest import ROOT, SAMPLE
+
+from funds import snapshots
 
 
 def _env() -> dict[str, str]:
@@ -108,6 +111,14 @@ def test_auto_loads_a_folder_with_the_catalogue_first(tmp_path: Path) -> None:
     assert got == [("z_catalogue.csv", "funds", "loaded"), ("a_roster.csv", "payments", "loaded"),
                    ("c.xls", "payments", "loaded"), ("b.xlsx", "projects", "loaded"),
                    ("d.csv", "budgets", "loaded"), ("e.csv", "people_flags", "loaded")]
+    # readers see the whole run in one snapshot: the new database's first (empty) one, then the run's
+    snap = snapshots.current(tmp_path / "new.duckdb")
+    assert snap is not None and snap.name == "snap-000002.duckdb"
+    con = duckdb.connect(str(snap), read_only=True)
+    try:
+        assert con.execute("select count(*) from batches where status = 'loaded'").fetchall()[0][0] == 6
+    finally:
+        con.close()
 
 
 def test_auto_loads_nothing_when_a_file_is_of_no_kind(tmp_path: Path) -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from funds import snapshots
+from funds import db, snapshots
 from pipelines import demo, ingest
 from pipelines.ingest import Outcome, ingest_file, ingest_files, open_for_ingest
 
@@ -98,7 +97,8 @@ def test_several_files_end_as_they_would_one_by_one(county: demo.DemoFiles, tmp_
     assert "already-loaded" in {i.code for i in got[1].report.errors}  # found in the rows the file before loaded
     assert _summary(got) == _summary(expected)
     assert _stored(together) == _stored(one_by_one)
-    assert _layout(together) == _layout(one_by_one)
+    groups, free = _layout(together)
+    assert groups == _layout(one_by_one)[0] and free <= _layout(one_by_one)[1]
 
 
 def test_stopping_after_the_first_file_leaves_the_rest_unloaded(county: demo.DemoFiles, tmp_path: Path) -> None:
@@ -115,45 +115,89 @@ def test_stopping_after_the_first_file_leaves_the_rest_unloaded(county: demo.Dem
         con.close()
 
 
-def test_a_load_published_while_the_next_file_is_checked_leaves_the_file_compact(
+def test_a_run_is_published_once_when_it_ends(county: demo.DemoFiles, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Readers see a run's loads together: one snapshot at its end, not one per file (each a checkpoint
+    and a copy of the whole file), and the same rows as after one-by-one loads."""
+    path = _catalogued(tmp_path / "once.duckdb", county)
+    published: list[int] = []
+    publish = snapshots.publish
+
+    def counted(con: duckdb.DuckDBPyConnection, db_path: Path) -> Path:
+        published.append(_payment_batches(con))
+        return publish(con, db_path)
+
+    monkeypatch.setattr(snapshots, "publish", counted)
+    con, key = open_for_ingest(path)
+    try:
+        results = ingest_files(con, key, "payments", county.payments, "t")
+        assert next(results).status == "loaded"
+        assert published == [] and snapshots.needs_publish(path)  # readers still see the catalogue alone
+        assert [o.status for o in results] == ["loaded", "loaded"]
+    finally:
+        con.close()
+    assert published == [3]
+    snap = snapshots.current(path)
+    assert snap is not None and not snapshots.needs_publish(path)
+    assert _stored(snap)["rows"] == _stored(path)["rows"]
+
+
+def test_a_run_stopped_early_publishes_what_it_loaded(county: demo.DemoFiles, tmp_path: Path) -> None:
+    path = _catalogued(tmp_path / "stopped.duckdb", county)
+    con, key = open_for_ingest(path)
+    try:
+        results = ingest_files(con, key, "payments", county.payments, "t")
+        assert next(results).status == "loaded"
+        results.close()
+        assert not snapshots.needs_publish(path)
+    finally:
+        con.close()
+    snap = snapshots.current(path)
+    assert snap is not None
+    assert [b[1:3] for b in _stored(snap)["batches"]] == [("funds", "funds.csv"), ("payments", county.payments[0].name)]
+
+
+def test_a_run_left_unpublished_by_its_caller_is_published_by_publish_pending(
+        county: demo.DemoFiles, tmp_path: Path) -> None:
+    path = _catalogued(tmp_path / "caller.duckdb", county)
+    con, key = open_for_ingest(path)
+    try:
+        assert [o.status for o in ingest_files(con, key, "payments", county.payments[:2], "t", publish=False)] == [
+            "loaded", "loaded"]
+        assert snapshots.needs_publish(path)
+        before = snapshots.current(path)
+        assert db.publish_pending(con) is not None
+        assert snapshots.current(path) != before and not snapshots.needs_publish(path)
+        assert db.publish_pending(con) is None  # nothing new: no second snapshot
+    finally:
+        con.close()
+
+
+def test_a_checkpoint_while_the_next_file_is_checked_leaves_the_file_compact(
         county: demo.DemoFiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each publish (its checkpoint) is made while the next file's check is inside a DuckDB statement.
+    """A long run folds its write-ahead log into the file between files (`_fold`, past CHECKPOINT_MB;
+    here after every file), while the next file's check is inside a DuckDB statement.
 
     A checkpoint beside a transaction open in the database cannot merge row groups or free the
-    blocks it replaces; the file being checked must keep none open there while it works. Each
-    published snapshot must lie as it does when the files are loaded one by one.
+    blocks it replaces; the file being checked must keep none open there while it works. The file
+    must lie as it does when the files are loaded one by one.
     """
     files = county.payments
-    publish = snapshots.publish
-    layouts: dict[str, list[tuple[list[int], int]]] = {"one": [], "together": []}
-    holding = [threading.Event() for _ in files]  # the check of file k is inside its statement
-    published = [threading.Event() for _ in files]  # the load of file k is published
-
-    def recorded(run: str, before: threading.Event | None = None,
-                 after: threading.Event | None = None) -> Callable[[duckdb.DuckDBPyConnection, Path], Path]:
-        def publishing(con: duckdb.DuckDBPyConnection, db_path: Path) -> Path:
-            if before is not None:
-                before.wait(WAIT)
-            try:
-                snap = publish(con, db_path)
-            finally:
-                if after is not None:
-                    after.set()
-            layouts[run].append(_layout(snap))
-            return snap
-        return publishing
-
     one, together = (_catalogued(tmp_path / f"{n}.duckdb", county) for n in ("one", "together"))
     con, key = open_for_ingest(one)
-    monkeypatch.setattr(snapshots, "publish", recorded("one"))
     try:
         assert all(ingest_file(con, key, "payments", p, "t").status == "loaded" for p in files)
     finally:
         con.close()
 
+    holding = [threading.Event() for _ in files]  # the check of file k is inside its statement
+    folded = [threading.Event() for _ in files]  # the checkpoint after file k is made
+    fold = ingest._fold
+    checkpoints = []
+
     def hold(k: int) -> int:
         holding[k].set()
-        published[k - 1].wait(WAIT)
+        folded[k - 1].wait(WAIT)
         return k
 
     prepare = ingest._prepare
@@ -170,19 +214,30 @@ def test_a_load_published_while_the_next_file_is_checked_leaves_the_file_compact
                 con.remove_function("funds_test_hold")
         return prepared
 
-    publishes = iter(range(len(files)))
+    def folding(con: duckdb.DuckDBPyConnection, wal: Path, lock: threading.Lock | None = None) -> None:
+        k = len(checkpoints)
+        if k + 1 < len(files):
+            holding[k + 1].wait(WAIT)
+        wal_mb = wal.stat().st_size / 1024 / 1024 if wal.exists() else 0
+        try:
+            fold(con, wal, lock)
+        finally:
+            checkpoints.append((wal_mb, wal.stat().st_size if wal.exists() else 0))
+            folded[k].set()
 
-    def overlapped(con: duckdb.DuckDBPyConnection, db_path: Path) -> Path:
-        p = next(publishes)
-        before = holding[p + 1] if p + 1 < len(files) else None
-        return recorded("together", before, published[p])(con, db_path)
-
-    con, key = open_for_ingest(together)
+    monkeypatch.setattr(ingest, "CHECKPOINT_MB", 0)
     monkeypatch.setattr(ingest, "_prepare", checking)
-    monkeypatch.setattr(snapshots, "publish", overlapped)
+    monkeypatch.setattr(ingest, "_fold", folding)
+    con, key = open_for_ingest(together)
     try:
         assert [o.status for o in ingest_files(con, key, "payments", files, "t")] == ["loaded"] * len(files)
     finally:
         con.close()
     assert all(e.is_set() for e in holding[1:])  # the overlap did happen
-    assert layouts["together"] == layouts["one"]
+    assert len(checkpoints) == len(files) and all(before > 0 and after == 0 for before, after in checkpoints)
+    groups, free = _layout(together)
+    assert groups == _layout(one)[0] and free <= _layout(one)[1]
+
+
+def _payment_batches(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select count(*) from batches where kind = 'payments'").fetchall()[0][0]
