@@ -7,9 +7,15 @@ import os
 import sys
 from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from funds import db, settings
 from funds_cli.main import AUTO, command, current_user, emit, lang
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pipelines.ingest import Outcome
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -29,8 +35,7 @@ def init(args: argparse.Namespace) -> int:
 @command("ingest")
 def ingest(args: argparse.Namespace) -> int:
     """Check and load files; exit 1 when any file was rejected."""
-    from funds_cli.progress import progress
-    from pipelines.ingest import ingest_files, open_for_ingest, optimize_advice, plan, spreadsheets
+    from pipelines.ingest import open_for_ingest, optimize_advice, plan, spreadsheets
 
     language = lang(args)
     path = _db(args)
@@ -53,36 +58,18 @@ def ingest(args: argparse.Namespace) -> int:
     else:
         groups = [(args.kind, files)]
     con, key = open_for_ingest(path)
-    outcomes = []
     try:
-        for kind, paths in groups:
-            results = ingest_files(con, key, kind, paths, current_user(args), args.replace, dry_run=args.dry_run,
-                                   publish=False)  # the next file is checked while one loads
-            with closing(results):
-                for file in paths:
-                    with progress(f"{file.name}", quiet=args.json):
-                        outcome = next(results)
-                    outcomes.append(outcome)
-                    if not args.json:
-                        _print_outcome(outcome, language)
-            if kind == "funds" and len(groups) > 1 and any(o.status == "rejected" for o in outcomes):
-                print(_t(language, "资金目录未导入：其余文件未检查（它们按目录核对资金）。请改正目录后重新运行。",
-                         "The fund catalogue was rejected, so the other files were not checked (their funds are "
-                         "checked against it). Correct the catalogue and run again.",
-                         "자금 목록이 거부되어 나머지 파일은 검사하지 않았습니다(자금을 목록과 대조합니다). "
-                         "목록을 고친 뒤 다시 실행하십시오."), file=sys.stderr)
-                break
-        db.publish_pending(con, path)  # readers see the whole run at once; the advice reads the file as published
-        fan_out, hint = None, None
+        try:
+            outcomes = _load(con, key, groups, args, language)
+        finally:
+            db.publish_pending(con, path)  # readers see the whole run at once, or what a stopped run loaded
+        fan_out, hint = None, None  # read from the file as published
         for kind in dict.fromkeys(o.report.kind for o in outcomes if o.status == "loaded"):
             fan_out, hint = optimize_advice(con, kind, language)  # lookups slow as big batches pile up
             if fan_out is not None:  # the kind that adds payment rows; the others have no advice
                 break
     finally:
-        try:
-            db.publish_pending(con, path)  # a run stopped early: what it loaded
-        finally:
-            con.close()
+        con.close()
     if args.json:
         out: dict[str, object] = {"files": [o.as_dict(language) for o in outcomes]}
         if fan_out is not None:
@@ -93,6 +80,34 @@ def ingest(args: argparse.Namespace) -> int:
     elif hint:
         print(hint)
     return 1 if any(o.status == "rejected" for o in outcomes) else 0
+
+
+def _load(con: duckdb.DuckDBPyConnection, key: bytes, groups: list[tuple[str, list[Path]]],
+          args: argparse.Namespace, language: str) -> list[Outcome]:
+    """Each kind's files through `ingest_files`, committed and not published; each outcome printed as
+    it comes. After a rejected catalogue the other kinds are not checked."""
+    from funds_cli.progress import progress
+    from pipelines.ingest import ingest_files
+
+    outcomes = []
+    for kind, paths in groups:
+        results = ingest_files(con, key, kind, paths, current_user(args), args.replace, dry_run=args.dry_run,
+                               publish=False)  # the next file is checked while one loads
+        with closing(results):
+            for file in paths:
+                with progress(f"{file.name}", quiet=args.json):
+                    outcome = next(results)
+                outcomes.append(outcome)
+                if not args.json:
+                    _print_outcome(outcome, language)
+        if kind == "funds" and len(groups) > 1 and any(o.status == "rejected" for o in outcomes):
+            print(_t(language, "资金目录未导入：其余文件未检查（它们按目录核对资金）。请改正目录后重新运行。",
+                     "The fund catalogue was rejected, so the other files were not checked (their funds are "
+                     "checked against it). Correct the catalogue and run again.",
+                     "자금 목록이 거부되어 나머지 파일은 검사하지 않았습니다(자금을 목록과 대조합니다). "
+                     "목록을 고친 뒤 다시 실행하십시오."), file=sys.stderr)
+            break
+    return outcomes
 
 
 def yield_cpu() -> None:
