@@ -8,6 +8,7 @@ for it first. A long-running app has it imported already.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterable
 
@@ -21,6 +22,27 @@ from schemas.models import CHECK_COLUMN, MODELS
 
 _PANDAS_TYPES = {pa_arrow.string(): pd.StringDtype(), pa_arrow.large_string(): pd.StringDtype(),
                  pa_arrow.int64(): pd.Int64Dtype()}
+
+
+def _register_backends() -> None:
+    """Have pandera register its pandas backends now, as this module is imported (on `preload`'s
+    thread, beside DuckDB's read), not in the first chunk's `validate`, which `finish` waits for.
+
+    Registering imports pandera's data-synthesis strategies, and they import hypothesis whenever it
+    is installed (it is, for our tests): ~0.2 s of CPU a one-shot `funds ingest` never uses, so
+    hypothesis is kept out unless something imported it already. Validation does not use it.
+    """
+    keep_out = "hypothesis" not in sys.modules
+    if keep_out:
+        sys.modules["hypothesis"] = None  # type: ignore[assignment]  # import hypothesis: ModuleNotFoundError
+    try:
+        pa.DataFrameSchema().validate(pd.DataFrame())
+    finally:
+        if keep_out and sys.modules.get("hypothesis", False) is None:
+            del sys.modules["hypothesis"]
+
+
+_register_backends()
 
 
 def _frame(batch: pa_arrow.Table) -> pd.DataFrame:

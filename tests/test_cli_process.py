@@ -71,7 +71,7 @@ def test_exit_handlers_still_run(catalogue_db: Path, tmp_path: Path) -> None:
     assert marker.read_text() == "yes"
 
 
-def test_ingest_imports_pandera_beside_the_read_and_leaves_no_thread(catalogue_db: Path) -> None:
+def test_ingest_imports_pandera_beside_the_read_without_hypothesis_and_leaves_no_thread(catalogue_db: Path) -> None:
     code = f"""
 import sys, threading
 from pathlib import Path
@@ -81,6 +81,9 @@ con, key = open_for_ingest(Path({str(catalogue_db)!r}))
 bad = ingest_file(con, key, "payments", Path({str(SAMPLE / "invalid" / "missing-column.csv")!r}), "t")
 assert bad.status == "rejected", bad.status
 assert not [t for t in threading.enumerate() if t.name == "funds-import"], "import left running"
+late = ingest_file(con, key, "payments", Path({str(SAMPLE / "invalid" / "paid-before-approved.csv")!r}), "t")
+assert [(i.code, i.row) for i in late.report.errors] == [("paid-before-approved", 2)], late.report.errors
+assert "hypothesis" not in sys.modules, "pandera's data synthesis imported: ~0.2 s a check never uses"
 good = ingest_file(con, key, "payments", Path({str(SAMPLE / "payments_ko.csv")!r}), "t")
 assert good.status == "loaded", good.report.flatten()[:3]
 assert "pipelines.model_check" in sys.modules
