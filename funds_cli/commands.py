@@ -40,7 +40,7 @@ def ingest(args: argparse.Namespace) -> int:
     language = lang(args)
     path = _db(args)
     files = spreadsheets(args.files)
-    yield_cpu()  # telling kinds reads every file's head (a workbook whole): a background job too
+    yield_cpu()  # telling kinds reads every file's head: a background job too
     if args.kind == AUTO:
         if args.replace is not None:
             from funds.errors import UsageError

@@ -161,7 +161,7 @@ def plan(paths: list[Path]) -> list[tuple[str, list[Path]]]:
     (`header.guess_kind`, as the upload page guesses), grouped in LOAD_ORDER, each kind's files in
     the order given, so a county's year loads in one process, one `ingest_files` per kind.
 
-    Reads each file's first rows (`read.head_rows`: calamine still parses a workbook's sheet whole).
+    Reads each file's first rows (`read.head_rows`: a big workbook's sheets cut after them, `read.head_copy`).
     Raises UsageError naming every file whose kind cannot be told, or that cannot be read, before
     anything is loaded.
     """

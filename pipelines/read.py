@@ -87,9 +87,9 @@ def open_source(path: Path, original_name: str | None = None, head_only: bool = 
 def head_rows(path: Path, original_name: str | None = None) -> list[list[str]]:
     """The first rows of an upload as text (to preview it and tell its kind), the rows `head()` of
     a full source gives. A CSV's first MB is decoded where it lies: a GBK file is not transcoded
-    whole first (~0.5 s a million rows, paid again by the check). calamine parses a workbook's
-    sheet whole (~1.7 s for 200k rows); only its first rows become Python values (the rest of a
-    full read, ~0.4 s). Raises ReadProblem as `open_source` does."""
+    whole first (~0.5 s a million rows, paid again by the check). A workbook over HEAD_COPY_MB is
+    read from a copy cut after its first rows (`head_copy`): calamine parses a sheet whole (~1.1 s
+    for a 125k-row roster), which the check then paid again. Raises ReadProblem as `open_source` does."""
     source = open_source(path, original_name, head_only=True)
     try:
         return source.head()
@@ -203,6 +203,85 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+_SHEET_DATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData[\s/>]")
+_WORKSHEET = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]")
+HEAD_COPY_MB = 2  # workbooks up to this size are parsed whole for their head: the copy would save little
+
+
+def head_copy(path: Path, rows: int) -> io.BytesIO | None:
+    """An .xlsx whose worksheets end after their first `rows` rows (all other parts as they are), for
+    reading its head: calamine parses a sheet whole (~1.1 s for a 125k-row roster), even for a few rows.
+
+    Each worksheet part is inflated only up to the end of its `rows`-th row, and closed there
+    (`</sheetData></worksheet>`, in the prefix the part uses). What follows sheetData (merged cells,
+    filters, page setup) is left out: no cell value lies there. None when the file is no zip or
+    small (parsing it whole is as quick), or when a sheet part does not look as expected; the
+    caller then reads the workbook itself.
+    """
+    import zipfile
+
+    if path.stat().st_size <= HEAD_COPY_MB * 1024 * 1024 or not zipfile.is_zipfile(path):
+        return None
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as zf, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
+        for info in zf.infolist():
+            name = info.filename.lower()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml") and "/_rels/" not in name:
+                part = _first_rows(zf, info, rows)
+                if part is None:
+                    return None
+            else:
+                part = zf.read(info)
+            copy.writestr(info.filename, part)
+    out.seek(0)
+    return out
+
+
+def _first_rows(zf: Any, info: Any, rows: int) -> bytes | None:
+    """A worksheet part cut after the end tag of its `rows`-th row and closed; the whole part when it
+    has fewer rows; None when its root or sheetData element is not found in its first MB."""
+    data = bytearray()
+    with zf.open(info) as f:
+        end = None
+        while chunk := f.read(1 << 16):
+            data += chunk
+            if end is None:
+                found = _SHEET_DATA.search(data)
+                if found is None:
+                    if len(data) > 1 << 20:
+                        return None
+                    continue
+                prefix = found.group(1) or b""
+                end, cut, start = b"</" + prefix + b"row>", 0, found.end()
+            for _ in range(rows - cut):
+                at = data.find(end, start)
+                if at < 0:
+                    break
+                cut, start = cut + 1, at + len(end)
+            if cut >= rows:
+                root = _WORKSHEET.search(data)
+                if root is None:
+                    return None
+                return bytes(data[:start]) + b"</" + prefix + b"sheetData></" + (root.group(1) or b"") + b"worksheet>"
+    return bytes(data)
+
+
+def _sheet_rows(wb: Any, first: int, head_only: bool) -> list[list[Any]]:
+    """The cells of the first sheet with a value in its `first` rows (only those rows if `head_only`),
+    or of the last sheet; the workbook is closed after."""
+    rows: list[list[Any]] = []
+    try:
+        for index in range(len(wb.sheet_names)):
+            with _gc_paused():
+                rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False,
+                                                              nrows=first if head_only else None)
+            if any(any(c not in ("", None) for c in r) for r in rows[:first]):
+                break
+    finally:
+        wb.close()
+    return rows
+
+
 class ExcelSource:
     """An .xlsx/.xls workbook (Excel or WPS): the first sheet that holds data."""
 
@@ -212,21 +291,19 @@ class ExcelSource:
         from python_calamine import CalamineWorkbook
 
         check_zip(path)
-        rows: list[list[Any]] = []
         first = HEAD_ROWS * 10  # a sheet with nothing in these rows is taken for empty
-        try:
-            wb = CalamineWorkbook.from_path(str(path))
+        rows = None
+        if head_only:
             try:
-                for index in range(len(wb.sheet_names)):
-                    with _gc_paused():
-                        rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False,
-                                                                      nrows=first if head_only else None)
-                    if any(any(c not in ("", None) for c in r) for r in rows[:first]):
-                        break
-            finally:
-                wb.close()
-        except Exception as exc:  # calamine raises many types for broken workbooks
-            raise ReadProblem("unreadable-file", _short(exc)) from None
+                copy = head_copy(path, first)
+                rows = _sheet_rows(CalamineWorkbook.from_filelike(copy), first, True) if copy else None
+            except Exception:  # noqa: BLE001 - the workbook is read whole below, and judged by that
+                rows = None
+        if rows is None:
+            try:
+                rows = _sheet_rows(CalamineWorkbook.from_path(str(path)), first, head_only)
+            except Exception as exc:  # calamine raises many types for broken workbooks
+                raise ReadProblem("unreadable-file", _short(exc)) from None
         if not any(any(c not in ("", None) for c in r) for r in rows):
             raise ReadProblem("empty-file")
         self.rows = rows
