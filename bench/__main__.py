@@ -118,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         res["county_cli_year"] = county_bench.command_line_year(work, commands, a.repeat, baseline)
         if not a.county_dir:
             res["county_cli"] = county_bench.command_line(work, files, a.repeat)
+            say("the county year with its rosters as xlsx, and calamine's bare read of them, in turns")
+            res["county_year_xlsx"] = county_bench.xlsx_year(work, files, a.repeat)
     if "naive" in a.sections:
         say("naive path on samples (pandas/openpyxl, row-by-row, executemany)")
         sample = data.head_csv(csv, work / f"naive_{a.naive_rows}.csv", a.naive_rows)
@@ -194,6 +196,12 @@ def table(res: dict[str, Any]) -> str:
                      f"{r['seconds']} s" + ("" if r["all_loaded"] else " (NOT all loaded)"),
                      f"bare read_csv of its CSVs {r['bare_read_csv_seconds']} s: x{r['ratio_to_bare_read_csv']}"
                      + (f" (not in the baseline: {', '.join(r['baseline_left_out'])})" if r["baseline_left_out"] else ""),
+                     "<=15 s"))
+    if g("county_year_xlsx"):
+        r = res["county_year_xlsx"]
+        rows.append((f"county year, rosters as xlsx ({r['workbooks']} workbooks), {r['payment_rows']:,} payments",
+                     f"{r['seconds']} s" + ("" if r["all_loaded"] else " (NOT all loaded)"),
+                     f"calamine's bare read of its workbooks {r['bare_calamine_seconds']} s: x{r['ratio_to_bare_calamine']}",
                      "<=15 s"))
     if g("county_cli_year"):
         r = res["county_cli_year"]

@@ -61,6 +61,20 @@ def test_the_county_year_and_its_bare_read_take_turns(tmp_path: Path) -> None:
     assert year["baseline_left_out"] == ["projects.xlsx", "budgets_gbk.csv"]  # a workbook, and GBK (DuckDB reads UTF-8)
 
 
+def test_the_xlsx_county_year_loads_every_workbook_in_turns_with_calamines_read(tmp_path: Path) -> None:
+    from bench import county_bench
+
+    files = county_bench.county_files(tmp_path / "county", 1_400)
+    year = county_bench.xlsx_year(tmp_path, files, repeat=2)
+
+    csv_rows = sum(sum(1 for _ in roster.open(encoding="utf-8")) - 1 for roster in files.payments)
+    assert year["all_loaded"] and year["files"] == 11 and year["workbooks"] == len(files.payments) == 7
+    assert [f["file"] for f in year["per_file"] if f["kind"] == "payments"] == [p.stem + ".xlsx" for p in files.payments]
+    assert year["payment_rows"] == csv_rows  # every row of every roster, read from its workbook
+    assert len(year["all_seconds"]) == len(year["bare_all_seconds"]) == 2
+    assert year["bare_calamine_seconds"] == min(year["bare_all_seconds"]) > 0
+
+
 def test_each_ratio_times_its_two_sides_in_turns(tmp_path: Path, monkeypatch) -> None:
     """The order the bench runs things in: ingest, bare read, ingest, bare read (the 1M file and the
     county year), and lookups in turns of ten people per layout with one full scan per turn."""
