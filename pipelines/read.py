@@ -487,6 +487,9 @@ class _EmptyLines:
         self.tail = (self.tail + chunk[-2:])[-2:]
 
 
+Fed = TypeVar("Fed", _Scan, _EmptyLines)
+
+
 class CsvSource:
     """A CSV upload: encoding and separator are detected, never asked.
 
@@ -566,25 +569,15 @@ class CsvSource:
             return text.encode("utf-8")
         raise ReadProblem("unreadable-file", NOT_TEXT)
 
-    def _scan(self) -> _Scan:
-        scan = _Scan()
+    def _stream(self, into: Fed) -> Fed:
+        """Feed the (UTF-8) file to `into` a piece at a time; returns it."""
         try:
             with open(self.path, "rb") as f:
                 while chunk := f.read(CHUNK):
-                    scan.feed(chunk)
+                    into.feed(chunk)
         except OSError as exc:
             raise ReadProblem("unreadable-file", str(exc.strerror or exc)) from None
-        return scan
-
-    def _empty_lines(self) -> list[int] | None:
-        empty = _EmptyLines()
-        try:
-            with open(self.path, "rb") as f:
-                while chunk := f.read(CHUNK):
-                    empty.feed(chunk)
-        except OSError as exc:
-            raise ReadProblem("unreadable-file", str(exc.strerror or exc)) from None
-        return empty.found
+        return into
 
     def head(self) -> list[list[str]]:
         """The first rows (records: a quoted cell may span lines) as text."""
@@ -643,7 +636,7 @@ class CsvSource:
         width = max([max(columns) + 1, *(len(r) for r in head[header_index:])])
         spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
         with ThreadPoolExecutor(1, thread_name_prefix="funds-csv-scan") as pool:
-            scanning = pool.submit(self._scan)
+            scanning = pool.submit(self._stream, _Scan())
             try:
                 con.execute(
                     f"""create or replace temp table raw0 as select * from read_csv($path, header = false,
@@ -670,7 +663,7 @@ class CsvSource:
             return False  # ragged rows, stray quotes, very long lines: the csv module decides
         rows, empty = con.execute("select count(*) from raw0").fetchall()[0][0], []
         if rows != expected:  # DuckDB skips empty lines, and reads a cell's line breaks as one row
-            found = self._empty_lines()
+            found = self._stream(_EmptyLines()).found
             empty = [n for n in found or () if lines_before < n <= scan.lines()]
             if found is None or rows != expected - len(empty):
                 drop_raw(con)
