@@ -203,6 +203,10 @@ def _unknown_kinds(lang: str, files: list[tuple[str, tuple[str, str] | None]]) -
 
 
 OVERLAP_MAX_MB = 32  # files up to this size are checked while the file before them loads
+# A workbook is parsed into Python values whole: ~2.6 MB of them per MB of its sheets' XML (125 MB for
+# a 125k-row roster, whose 6 MB file holds 48 MB of XML). Up to this much XML (~340k rows) it is
+# checked beside the load of another; three bigger ones at once would hold gigabytes.
+OVERLAP_MAX_SHEET_MB = 128
 PREPARE_AHEAD = 2  # files prepared at once beside the one finishing: two cores kept busy, not 1.6
 
 
@@ -230,7 +234,8 @@ def ingest_files(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: l
     publishes it (`db.recover`).
 
     Files over OVERLAP_MAX_MB (whose statements already keep both cores busy, and whose temp
-    tables would double the memory held), or a `replacing` run, go one by one.
+    tables would double the memory held), workbooks over OVERLAP_MAX_SHEET_MB of sheet XML, or a
+    `replacing` run, go one by one.
     """
     try:
         yield from _each(con, key, kind, paths, user, replacing, dry_run)
@@ -244,7 +249,7 @@ def _each(con: duckdb.DuckDBPyConnection, key: bytes, kind: str, paths: list[Pat
     """The outcomes of `ingest_files`, loads committed and not published."""
     _usage(con, kind, replacing)
     wal = Path(f"{db.path_of(con)}.wal")
-    if len(paths) < 2 or replacing is not None or any(_size_mb(p) > OVERLAP_MAX_MB for p in paths):
+    if len(paths) < 2 or replacing is not None or not all(map(_overlaps, paths)):
         for path in paths:
             yield ingest_file(con, key, kind, path, user, replacing, dry_run=dry_run, publish=False)
             _fold(con, wal)
@@ -355,6 +360,24 @@ def _usage(con: duckdb.DuckDBPyConnection, kind: str, replacing: int | None) -> 
         raise ValueError(kind)
     if replacing is not None:
         loader.check_replace(con, kind, replacing)
+
+
+def _overlaps(path: Path) -> bool:
+    """Whether a file may be checked while another loads (OVERLAP_MAX_MB, OVERLAP_MAX_SHEET_MB)."""
+    return _size_mb(path) <= OVERLAP_MAX_MB and _sheets_mb(path) <= OVERLAP_MAX_SHEET_MB
+
+
+def _sheets_mb(path: Path) -> float:
+    """The size of a workbook's sheets once inflated, from its zip directory (0 for other files)."""
+    import zipfile
+
+    try:
+        if not zipfile.is_zipfile(path):
+            return 0.0
+        with zipfile.ZipFile(path) as zf:
+            return sum(i.file_size for i in zf.infolist() if i.filename.lower().startswith("xl/worksheets/")) / 2**20
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return 0.0  # the check reports the unreadable workbook
 
 
 def _size_mb(path: Path) -> float:

@@ -231,3 +231,39 @@ def test_a_checkpoint_while_the_next_file_is_checked_leaves_the_file_compact(
 
 def _payment_batches(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select count(*) from batches where kind = 'payments'").fetchall()[0][0]
+
+
+@pytest.mark.parametrize(("sheet_limit_mb", "at_once"), [(ingest.OVERLAP_MAX_SHEET_MB, 2), (0, 1)],
+                         ids=["rosters", "over-the-limit"])
+def test_big_workbooks_are_checked_one_at_a_time(county: demo.DemoFiles, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch, sheet_limit_mb: int,
+                                                 at_once: int) -> None:
+    """A workbook is parsed into Python values whole (~2.6 MB per MB of its sheets' XML), so a run of
+    workbooks over OVERLAP_MAX_SHEET_MB checks one file at a time: never two held beside a third."""
+    from bench.data import csv_rows, xlsx_from_csv
+    from pipelines import validate
+
+    books = [xlsx_from_csv(p, tmp_path / f"{p.stem}.xlsx", csv_rows(p)) for p in county.payments]
+    monkeypatch.setattr(ingest, "OVERLAP_MAX_SHEET_MB", sheet_limit_mb)
+    busy, most, lock = [0], [0], threading.Lock()
+    prepare = validate.prepare
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with lock:
+            busy[0] += 1
+            most[0] = max(most[0], busy[0])
+        try:
+            threading.Event().wait(0.3)  # long enough for a second file to start beside it, if it may
+            return prepare(*args, **kwargs)
+        finally:
+            with lock:
+                busy[0] -= 1
+
+    monkeypatch.setattr(validate, "prepare", counted)
+    con, key = open_for_ingest(_catalogued(tmp_path / "books.duckdb", county))
+    try:
+        outcomes = list(ingest_files(con, key, "payments", books, "t"))
+    finally:
+        con.close()
+    assert [o.status for o in outcomes] == ["loaded"] * len(books)
+    assert most[0] == at_once
