@@ -18,7 +18,7 @@ from funds.errors import UsageError
 from pipelines import load as loader
 from pipelines import validate
 from pipelines.header import guess_kind
-from pipelines.read import ReadProblem, drop_raw, head_rows
+from pipelines.read import ReadProblem, drop_raw, head_rows, sheets_mb
 from pipelines.report import Issue, Report
 from schemas.columns import KINDS
 
@@ -364,20 +364,7 @@ def _usage(con: duckdb.DuckDBPyConnection, kind: str, replacing: int | None) -> 
 
 def _overlaps(path: Path) -> bool:
     """Whether a file may be checked while another loads (OVERLAP_MAX_MB, OVERLAP_MAX_SHEET_MB)."""
-    return _size_mb(path) <= OVERLAP_MAX_MB and _sheets_mb(path) <= OVERLAP_MAX_SHEET_MB
-
-
-def _sheets_mb(path: Path) -> float:
-    """The size of a workbook's sheets once inflated, from its zip directory (0 for other files)."""
-    import zipfile
-
-    try:
-        if not zipfile.is_zipfile(path):
-            return 0.0
-        with zipfile.ZipFile(path) as zf:
-            return sum(i.file_size for i in zf.infolist() if i.filename.lower().startswith("xl/worksheets/")) / 2**20
-    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
-        return 0.0  # the check reports the unreadable workbook
+    return _size_mb(path) <= OVERLAP_MAX_MB and sheets_mb(path) <= OVERLAP_MAX_SHEET_MB
 
 
 def _size_mb(path: Path) -> float:

@@ -137,6 +137,26 @@ def check_zip(path: Path) -> None:
                           f"the workbook would expand to {total / (1 << 20):.0f} MB; it is damaged or not a real workbook")
 
 
+def _is_sheet(name: str) -> bool:
+    """Whether a part of an .xlsx zip is a worksheet's XML."""
+    name = name.lower()
+    return name.startswith("xl/worksheets/") and name.endswith(".xml") and "/_rels/" not in name
+
+
+def sheets_mb(path: Path) -> float:
+    """The size of a workbook's worksheets once inflated, from its zip directory (nothing is inflated);
+    0 for a file that is no zip, or whose directory cannot be read (its check reports it)."""
+    import zipfile
+
+    try:
+        if not zipfile.is_zipfile(path):
+            return 0.0
+        with zipfile.ZipFile(path) as zf:
+            return sum(i.file_size for i in zf.infolist() if _is_sheet(i.filename)) / 2**20
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return 0.0
+
+
 # ---------------------------------------------------------------- Excel
 
 def _excel_text(value: Any, keep_float_repr: bool) -> str:
@@ -225,8 +245,7 @@ def head_copy(path: Path, rows: int) -> io.BytesIO | None:
     out = io.BytesIO()
     with zipfile.ZipFile(path) as zf, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
         for info in zf.infolist():
-            name = info.filename.lower()
-            if name.startswith("xl/worksheets/") and name.endswith(".xml") and "/_rels/" not in name:
+            if _is_sheet(info.filename):
                 part = _first_rows(zf, info, rows)
                 if part is None:
                     return None
