@@ -424,6 +424,8 @@ def _label(enc: str) -> str:
 
 
 MAX_EMPTY_LINES = 100_000  # a file with more empty lines is numbered by the csv module
+# DuckDB's refusal to pad short rows in parallel once a quoted cell spans lines: read it on one thread then
+QUOTED_BREAKS_SERIAL = "null_padding in conjunction with quoted new lines"
 
 
 @dataclass
@@ -466,47 +468,90 @@ class _Scan:
         return content_newlines + (1 if self.tail else 0)
 
 
-class _EmptyLines:
-    """The numbers (from 1) of the empty lines ("\n\n", or "\n\r\n" in CRLF text) of UTF-8 text fed a
-    piece at a time; `found` is None once there are more than MAX_EMPTY_LINES.
+class _Records:
+    """Where the records of UTF-8 CSV text fed a piece at a time end, as the csv module splits them: at a
+    line feed outside quotes (an even number of quote marks before it; a doubled quote adds two).
 
-    DuckDB's reader skips such a line; a spreadsheet (and the csv module) counts it as a row, so the
-    fast path numbers the rows after it from these (`_number_rows`). Looked for only when DuckDB
-    read fewer rows than the file has lines: the search costs ~0.25 s a million rows.
+    `empty`: the indexes (from 0) of the empty records ("\n\n", or "\n\r\n" in CRLF text, outside
+    quotes), None once there are more than MAX_EMPTY_LINES or when a quote mark stands where the csv
+    module takes it for text (inside a cell, beside a space): counting quote marks would then misplace
+    the records, and the csv module reads the file. `count()`: the records up to the last one with
+    content. DuckDB's reader skips an empty record, where a spreadsheet (and the csv module) counts it
+    as a row, and reads a quoted cell's line breaks as one row: the fast path numbers its rows from
+    these (`_number_rows`). Looked for only when DuckDB read fewer rows than the file has lines, or read
+    it on one thread (~0.3 s a million rows).
     """
 
-    def __init__(self) -> None:
-        self.found: list[int] | None = []
-        self.newlines = 0
-        self.tail = b""  # the last two bytes so far
+    def __init__(self, delimiter: str) -> None:
+        import numpy as np
+
+        self.empty: list[int] | None = []
+        self.records = 0  # record ends so far
+        self.last_content = -1  # index of the last record with content
+        self.quotes = 0  # quote marks so far
+        self.offset = 0  # bytes so far
+        self.last_end = -1  # offset of the last record end
+        self.last_byte = 0x0A  # the byte before this piece (the file starts as a line does)
+        self.closing = False  # the last piece ended in a closing quote mark: the next byte must end its cell
+        # a quote mark opens a quoted cell only at a cell's start, or as the second of a doubled pair;
+        # one that closes a cell must be followed by the cell's end, or be the first of a pair
+        self.opens_after = np.zeros(256, bool)
+        self.opens_after[[ord(delimiter), 0x0A, 0x22]] = True
+        self.closes_before = np.zeros(256, bool)
+        self.closes_before[[ord(delimiter), 0x0A, 0x0D, 0x22]] = True
 
     def feed(self, chunk: bytes) -> None:
-        found = self.found
-        if found is None:
+        import numpy as np
+
+        if self.empty is None or not chunk:
             return
-        edge = self.tail + chunk[:2]
-        for pattern in (b"\n\n", b"\n\r\n"):
-            at = edge.find(pattern)  # one that began in the last piece: its first \n is counted already
-            while 0 <= at < len(self.tail):
-                if at + len(pattern) > len(self.tail):
-                    found.append(self.newlines - self.tail[at + 1:].count(b"\n") + 1)
-                at = edge.find(pattern, at + 1)
-            counted, newlines = 0, self.newlines  # line breaks in chunk[:counted], plus those of earlier pieces
-            at = chunk.find(pattern)
-            while at >= 0:
-                newlines += chunk.count(b"\n", counted, at + 1)
-                counted = at + 1
-                found.append(newlines + 1)  # the line the pattern's first \n ends is followed by an empty one
-                if len(found) > MAX_EMPTY_LINES:
-                    self.found = None
-                    return
-                at = chunk.find(pattern, at + 1)
-        found.sort()
-        self.newlines += chunk.count(b"\n")
-        self.tail = (self.tail + chunk[-2:])[-2:]
+        data = np.frombuffer(chunk, np.uint8)
+        if self.offset == 0 and chunk.startswith(_BOM):
+            data = data[len(_BOM):]  # the BOM is no cell's content
+            self.offset = len(_BOM)
+            if not len(data):
+                return
+        if self.closing and not self.closes_before[data[0]]:
+            self.empty = None
+            return
+        quotes = np.flatnonzero(data == 0x22)
+        if len(quotes):
+            opening = (np.arange(len(quotes)) + self.quotes) % 2 == 0
+            before = np.where(quotes > 0, data[np.maximum(quotes - 1, 0)], self.last_byte)
+            inside = quotes + 1 < len(data)
+            after = data[np.minimum(quotes + 1, len(data) - 1)]
+            if not (self.opens_after[before[opening]].all()
+                    and self.closes_before[after[~opening & inside]].all()):
+                self.empty = None
+                return
+            self.closing = not opening[-1] and not inside[-1]
+        else:
+            self.closing = False
+        feeds = np.flatnonzero(data == 0x0A)
+        ends = feeds[(np.searchsorted(quotes, feeds) + self.quotes) % 2 == 0]  # outside quotes
+        if len(ends):
+            since = ends - np.concatenate(([self.last_end - self.offset], ends[:-1]))  # bytes since the last end
+            before = np.where(ends > 0, data[np.maximum(ends - 1, 0)], self.last_byte)
+            empty = (since == 1) | ((since == 2) & (before == 0x0D))
+            if not empty.all():
+                self.last_content = self.records + int(np.flatnonzero(~empty)[-1])
+            self.empty += (np.flatnonzero(empty) + self.records).tolist()
+            if len(self.empty) > MAX_EMPTY_LINES:
+                self.empty = None
+            self.records += len(ends)
+            self.last_end = self.offset + int(ends[-1])
+        self.quotes += len(quotes)
+        self.offset += len(data)
+        self.last_byte = int(data[-1]) if len(data) else self.last_byte
+
+    def count(self) -> int:
+        """Records up to the last one with content (a last record without a line end counts)."""
+        if self.offset - self.last_end > 1 and not (self.offset - self.last_end == 2 and self.last_byte == 0x0D):
+            return self.records + 1
+        return self.last_content + 1
 
 
-Fed = TypeVar("Fed", _Scan, _EmptyLines)
+Fed = TypeVar("Fed", _Scan, _Records)
 
 
 class CsvSource:
@@ -656,16 +701,21 @@ class CsvSource:
         spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
         with ThreadPoolExecutor(1, thread_name_prefix="funds-csv-scan") as pool:
             scanning = pool.submit(self._stream, _Scan())
-            try:
-                con.execute(
-                    f"""create or replace temp table raw0 as select * from read_csv($path, header = false,
-                        skip = $skip, all_varchar = true, auto_detect = false, delim = $delim, quote = '"',
-                        escape = '"', null_padding = true, columns = {spec})""",
-                    {"path": str(self.path), "skip": lines_before, "delim": self.delimiter},
-                )
-                failure = None
-            except duckdb.Error as exc:
-                failure = exc
+            failure = None
+            for parallel in (True, False):
+                try:
+                    con.execute(
+                        f"""create or replace temp table raw0 as select * from read_csv($path, header = false,
+                            skip = $skip, all_varchar = true, auto_detect = false, delim = $delim, quote = '"',
+                            escape = '"', null_padding = true, parallel = {parallel}, columns = {spec})""",
+                        {"path": str(self.path), "skip": lines_before, "delim": self.delimiter},
+                    )
+                    failure = None
+                    break
+                except duckdb.Error as exc:
+                    failure = exc
+                    if QUOTED_BREAKS_SERIAL not in str(exc):
+                        break  # DuckDB's parallel reader pads short rows only where no cell spans lines
             try:
                 scan = scanning.result()  # a NUL byte or an unreadable file is the answer, whatever DuckDB made of it
             except BaseException:
@@ -681,15 +731,19 @@ class CsvSource:
                 raise _NotUtf8 from None
             return False  # ragged rows, stray quotes, very long lines: the csv module decides
         rows, empty = con.execute("select count(*) from raw0").fetchall()[0][0], []
-        if rows != expected:  # DuckDB skips empty lines, and reads a cell's line breaks as one row
-            found = self._stream(_EmptyLines()).found
-            empty = [n for n in found or () if lines_before < n <= scan.lines()]
-            if found is None or rows != expected - len(empty):
+        # DuckDB skips empty lines, and reads a cell's line breaks as one row; its reader on one thread
+        # takes some stray quote marks that its parallel one refuses: the quote marks must then be in place
+        if rows != expected or not parallel:
+            records = self._stream(_Records(self.delimiter))
+            kept = header_index + 1  # records up to the header's end (an empty line above it is one)
+            total = records.count()
+            empty = [i - kept for i in records.empty or () if kept <= i < total]
+            if records.empty is None or rows != total - kept - len(empty):
                 drop_raw(con)
-                return False  # line breaks inside quotes, or too many empty lines: row numbers would shift
+                return False  # stray quote marks, or too many empty lines: row numbers would shift
         named = ", ".join(f'c{i} as "{name}"' for i, name in columns.items())
         first = ", ".join(f"case when filled(c{i}) then c{i} end" for i in range(min(FIRST_CELLS, width)))
-        row = _number_rows(con, header_index + 2, [n - lines_before - 1 for n in empty])
+        row = _number_rows(con, header_index + 2, empty)
         con.execute(f"create or replace temp view raw as select {named}, coalesce({first}) as _first, "
                     f"{row} as _row from raw0")
         return True
@@ -731,12 +785,12 @@ class CsvSource:
 
 
 def _number_rows(con: Any, first: int, empty: list[int]) -> str:
-    """The expression of `_row` over raw0, whose rows are the lines after the header but the empty ones
-    (`empty`: their offsets from the first line after it, ascending); `first`: the number of that line.
+    """The expression of `_row` over raw0, whose rows are the records after the header but the empty ones
+    (`empty`: their offsets from the first record after it, ascending); `first`: that record's row number.
 
     An empty line is a row in a spreadsheet, so each one numbers the rows after it one further: raw0
-    gets a column `_row` (an as-of join on how many non-empty lines come before each empty one, ~0.2 s
-    a million rows), made only when the file has empty lines.
+    gets a column `_row` (an as-of join on how many non-empty records come before each empty one,
+    ~0.2 s a million rows), made only when the file has empty lines. A cell's line breaks add no row.
     """
     if not empty:
         return f"rowid + {first}"
