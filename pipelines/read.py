@@ -531,8 +531,8 @@ class _Records:
         ends = feeds[(np.searchsorted(quotes, feeds) + self.quotes) % 2 == 0]  # outside quotes
         if len(ends):
             since = ends - np.concatenate(([self.last_end - self.offset], ends[:-1]))  # bytes since the last end
-            before = np.where(ends > 0, data[np.maximum(ends - 1, 0)], self.last_byte)
-            empty = (since == 1) | ((since == 2) & (before == 0x0D))
+            prior = np.where(ends > 0, data[np.maximum(ends - 1, 0)], self.last_byte)  # a CR of CRLF text
+            empty = (since == 1) | ((since == 2) & (prior == 0x0D))
             if not empty.all():
                 self.last_content = self.records + int(np.flatnonzero(~empty)[-1])
             self.empty += (np.flatnonzero(empty) + self.records).tolist()
@@ -690,6 +690,8 @@ class CsvSource:
         """DuckDB's reader (parallel, no Python per row), kept only if its row count proves the row numbers.
 
         The line scan that proves them runs on a thread beside DuckDB's read (which releases the GIL).
+        DuckDB's parallel reader refuses to pad short rows once a quoted cell spans lines; such a
+        file is read again on one thread.
         """
         import duckdb
 
@@ -701,8 +703,7 @@ class CsvSource:
         spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
         with ThreadPoolExecutor(1, thread_name_prefix="funds-csv-scan") as pool:
             scanning = pool.submit(self._stream, _Scan())
-            failure = None
-            for parallel in (True, False):
+            for parallel in (True, False):  # one thread when a quoted cell spans lines and a row is short
                 try:
                     con.execute(
                         f"""create or replace temp table raw0 as select * from read_csv($path, header = false,
@@ -715,7 +716,7 @@ class CsvSource:
                 except duckdb.Error as exc:
                     failure = exc
                     if QUOTED_BREAKS_SERIAL not in str(exc):
-                        break  # DuckDB's parallel reader pads short rows only where no cell spans lines
+                        break
             try:
                 scan = scanning.result()  # a NUL byte or an unreadable file is the answer, whatever DuckDB made of it
             except BaseException:
