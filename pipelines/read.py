@@ -479,7 +479,7 @@ class _Records:
     content. DuckDB's reader skips an empty record, where a spreadsheet (and the csv module) counts it
     as a row, and reads a quoted cell's line breaks as one row: the fast path numbers its rows from
     these (`_number_rows`). Looked for only when DuckDB read fewer rows than the file has lines, or read
-    it on one thread (~0.3 s a million rows).
+    it on one thread (~0.4 s a million rows, every cell quoted).
     """
 
     def __init__(self, delimiter: str) -> None:
@@ -515,18 +515,19 @@ class _Records:
             self.empty = None
             return
         quotes = np.flatnonzero(data == 0x22)
-        if len(quotes):
-            opening = (np.arange(len(quotes)) + self.quotes) % 2 == 0
-            before = np.where(quotes > 0, data[np.maximum(quotes - 1, 0)], self.last_byte)
-            inside = quotes + 1 < len(data)
-            after = data[np.minimum(quotes + 1, len(data) - 1)]
-            if not (self.opens_after[before[opening]].all()
-                    and self.closes_before[after[~opening & inside]].all()):
+        opening = quotes[self.quotes % 2::2]  # quote marks alternate: opening, closing (or a doubled pair)
+        closing = quotes[1 - self.quotes % 2::2]
+        if len(opening) and opening[0] == 0:
+            if not self.opens_after[self.last_byte]:
                 self.empty = None
                 return
-            self.closing = not opening[-1] and not inside[-1]
-        else:
-            self.closing = False
+            opening = opening[1:]
+        self.closing = bool(len(closing)) and closing[-1] == len(data) - 1
+        if self.closing:
+            closing = closing[:-1]  # the next piece's first byte says
+        if not (self.opens_after[data[opening - 1]].all() and self.closes_before[data[closing + 1]].all()):
+            self.empty = None
+            return
         feeds = np.flatnonzero(data == 0x0A)
         ends = feeds[(np.searchsorted(quotes, feeds) + self.quotes) % 2 == 0]  # outside quotes
         if len(ends):
@@ -542,7 +543,7 @@ class _Records:
             self.last_end = self.offset + int(ends[-1])
         self.quotes += len(quotes)
         self.offset += len(data)
-        self.last_byte = int(data[-1]) if len(data) else self.last_byte
+        self.last_byte = int(data[-1])
 
     def count(self) -> int:
         """Records up to the last one with content (a last record without a line end counts)."""

@@ -296,10 +296,14 @@ def test_empty_lines_are_read_fast_and_counted_as_rows(con: duckdb.DuckDBPyConne
     (b"a\n\nb\r\n\r\nc\n\n\n\r\nd\r\n\n", [1, 3, 5, 6, 7, 9], 9),  # "\r" alone is empty in CRLF text; 9 ends it
     (b'a,b\n"x\n\ny",1\n\n"p""\nq",2\nlast', [2], 5),  # breaks in quotes (one after a doubled quote) end nothing
     (b'\n"a\r\n",b\r\n\r\n', [0, 2], 2),
-], ids=["empty-lines", "quoted-breaks", "crlf-in-quotes"])
-def test_the_scan_finds_records_across_pieces_of_any_size(data: bytes, empty: list[int], count: int) -> None:
+    (b'a,b\n1,x"y"\n', None, None),  # a quote mark inside a cell: no count, wherever the pieces split
+    (b'a,b\n"x"y,1\n', None, None),  # text after a closing quote mark
+], ids=["empty-lines", "quoted-breaks", "crlf-in-quotes", "quote-inside-a-cell", "text-after-a-quote"])
+def test_the_scan_finds_records_across_pieces_of_any_size(data: bytes, empty: list[int] | None,
+                                                          count: int | None) -> None:
     """Record ends and empty records split between two pieces of the file (the scan reads 16 MB at a
-    time) are found once each; a line feed inside quotes ends no record."""
+    time) are found once each; a line feed inside quotes ends no record; a quote mark where the csv
+    module takes it for text stops the count."""
     from pipelines.read import _Records
 
     for size in range(1, len(data) + 1):
@@ -307,7 +311,8 @@ def test_the_scan_finds_records_across_pieces_of_any_size(data: bytes, empty: li
         for at in range(0, len(data), size):
             records.feed(data[at:at + size])
         assert records.empty == empty, size
-        assert records.count() == count, size
+        if count is not None:
+            assert records.count() == count, size
 
 
 def test_a_file_of_many_empty_lines_is_numbered_by_the_csv_module(con: duckdb.DuckDBPyConnection, tmp_path: Path,
