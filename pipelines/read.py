@@ -492,7 +492,7 @@ class _Records:
         self.offset = 0  # bytes so far
         self.last_end = -1  # offset of the last record end
         self.last_byte = 0x0A  # the byte before this piece (the file starts as a line does)
-        self.closing = False  # the last piece ended in a closing quote mark: the next byte must end its cell
+        self.close_pending = False  # the last piece ended in a closing quote mark: the next byte must end its cell
         # a quote mark opens a quoted cell only at a cell's start, or as the second of a doubled pair;
         # one that closes a cell must be followed by the cell's end, or be the first of a pair
         self.opens_after = np.zeros(256, bool)
@@ -511,7 +511,7 @@ class _Records:
             self.offset = len(_BOM)
             if not len(data):
                 return
-        if self.closing and not self.closes_before[data[0]]:
+        if self.close_pending and not self.closes_before[data[0]]:
             self.empty = None
             return
         quotes = np.flatnonzero(data == 0x22)
@@ -522,8 +522,8 @@ class _Records:
                 self.empty = None
                 return
             opening = opening[1:]
-        self.closing = bool(len(closing)) and closing[-1] == len(data) - 1
-        if self.closing:
+        self.close_pending = bool(len(closing)) and closing[-1] == len(data) - 1
+        if self.close_pending:
             closing = closing[:-1]  # the next piece's first byte says
         if not (self.opens_after[data[opening - 1]].all() and self.closes_before[data[closing + 1]].all()):
             self.empty = None
@@ -796,7 +796,7 @@ def _number_rows(con: Any, first: int, empty: list[int]) -> str:
     """
     if not empty:
         return f"rowid + {first}"
-    before = [offset - k for k, offset in enumerate(empty)]  # non-empty lines before each empty line
+    before = [offset - k for k, offset in enumerate(empty)]  # non-empty records before each empty one
     con.execute(f"""create or replace temp table raw0 as
         select r.*, r.rowid + {first} + coalesce(e.gaps, 0) as _row
         from raw0 r asof left join (
