@@ -1,4 +1,5 @@
-"""Reading uploads as text cells: .xlsx/.xls through calamine, CSV in UTF-8/GBK/GB18030/UTF-16.
+"""Reading uploads as text cells: .xlsx/.xls through calamine (a big .xlsx's rows through fastexcel),
+CSV in UTF-8/GBK/GB18030/UTF-16.
 
 A source offers its first rows for header detection, then the data below the header as an
 Arrow table of strings (canonical column names) with `_row`, the spreadsheet row number a
@@ -234,9 +235,9 @@ def head_copy(path: Path, rows: int) -> io.BytesIO | None:
 
     Each worksheet part is inflated only up to the end of its `rows`-th row, and closed there
     (`</sheetData></worksheet>`, in the prefix the part uses). What follows sheetData (merged cells,
-    filters, page setup) is left out: no cell value lies there. None when the file is no zip or
-    small (parsing it whole is as quick), or when a sheet part does not look as expected; the
-    caller then reads the workbook itself.
+    filters, page setup) is left out: no cell value lies there. None when the file is no zip, has no
+    worksheet XML (.ods, .xlsb) or is small (parsing it whole is as quick), or when a sheet part does
+    not look as expected; the caller then reads the workbook itself.
     """
     import zipfile
 
@@ -244,7 +245,10 @@ def head_copy(path: Path, rows: int) -> io.BytesIO | None:
         return None
     out = io.BytesIO()
     with zipfile.ZipFile(path) as zf, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
-        for info in zf.infolist():
+        infos = zf.infolist()
+        if not any(_is_sheet(info.filename) for info in infos):
+            return None  # no .xlsx (an .ods, an .xlsb): a copy would be the whole workbook
+        for info in infos:
             if _is_sheet(info.filename):
                 part = _first_rows(zf, info, rows)
                 if part is None:
@@ -285,24 +289,36 @@ def _first_rows(zf: Any, info: Any, rows: int) -> bytes | None:
     return bytes(data)
 
 
-def _sheet_rows(wb: Any, first: int, head_only: bool) -> list[list[Any]]:
-    """The cells of the first sheet with a value in its `first` rows (only those rows if `head_only`),
-    or of the last sheet; the workbook is closed after."""
+def _sheet_rows(wb: Any, first: int, head_only: bool) -> tuple[int, list[list[Any]]]:
+    """The index and cells of the first sheet with a value in its `first` rows (only those rows if
+    `head_only`), or of the last sheet; the workbook is closed after."""
     rows: list[list[Any]] = []
+    index = 0
     try:
         for index in range(len(wb.sheet_names)):
             with _gc_paused():
                 rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False,
                                                               nrows=first if head_only else None)
-            if any(any(c not in ("", None) for c in r) for r in rows[:first]):
+            if _has_value(rows[:first]):
                 break
     finally:
         wb.close()
-    return rows
+    return index, rows
+
+
+def _has_value(rows: list[list[Any]]) -> bool:
+    return any(any(c not in ("", None) for c in r) for r in rows)
 
 
 class ExcelSource:
-    """An .xlsx/.xls workbook (Excel or WPS): the first sheet that holds data."""
+    """An .xlsx/.xls workbook (Excel or WPS): the first sheet that holds data.
+
+    A big .xlsx is read twice over, each time at its fastest: its head from a copy cut after its
+    first rows (`head_copy`), its body by fastexcel straight into typed Arrow columns (`_typed_table`),
+    with no Python object per cell. Any other workbook, and any sheet whose columns fastexcel cannot
+    type one way (a numeric cell among text ones, a time of day, a duration...), is parsed whole by
+    python-calamine into cells (`rows`).
+    """
 
     encoding = None
 
@@ -310,29 +326,50 @@ class ExcelSource:
         from python_calamine import CalamineWorkbook
 
         check_zip(path)
+        self.path = path
+        self._rows: list[list[Any]] | None = None
+        self._typed: tuple[Any, pa.Table | None] | None = None  # the last _typed_table: (its arguments, result)
+        self._sheet, head, self._cut = 0, None, False
         first = HEAD_ROWS * 10  # a sheet with nothing in these rows is taken for empty
-        rows = None
-        if head_only:
-            try:
-                copy = head_copy(path, first)
-                rows = _sheet_rows(CalamineWorkbook.from_filelike(copy), first, True) if copy else None
-            except Exception:  # noqa: BLE001 - the workbook is read whole below, and judged by that
-                rows = None
-        if rows is None:
-            try:
-                rows = _sheet_rows(CalamineWorkbook.from_path(str(path)), first, head_only)
-            except Exception as exc:  # calamine raises many types for broken workbooks
-                raise ReadProblem("unreadable-file", _short(exc)) from None
-        if not any(any(c not in ("", None) for c in r) for r in rows):
+        try:
+            copy = head_copy(path, first)
+            if copy is not None:
+                self._sheet, head = _sheet_rows(CalamineWorkbook.from_filelike(copy), first, True)
+                self._cut = True
+        except Exception:  # noqa: BLE001 - the workbook is read whole below, and judged by that
+            head = None
+        if head is None:
+            head = self.rows if not head_only else self._parse(first)
+        # a full read judges the whole sheet, as a parse of it whole always did (the head may be blank)
+        if not _has_value(head) and (head_only or not self._cut or not _has_value(self.rows)):
             raise ReadProblem("empty-file")
-        self.rows = rows
+        self._head = head[:first]
+
+    def _parse(self, first: int | None = None) -> list[list[Any]]:
+        """calamine's cells of the sheet (of its first `first` rows only, if given), whole workbook parsed."""
+        from python_calamine import CalamineWorkbook
+
+        try:
+            self._sheet, rows = _sheet_rows(CalamineWorkbook.from_path(str(self.path)), first or HEAD_ROWS * 10,
+                                            first is not None)
+        except Exception as exc:  # calamine raises many types for broken workbooks
+            raise ReadProblem("unreadable-file", _short(exc)) from None
+        return rows
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        """Every row of the sheet as calamine's cells (parsed on first use)."""
+        if self._rows is None:
+            self._rows = self._parse()
+        return self._rows
 
     def head(self) -> list[list[str]]:
         """The first rows as text."""
-        return [[_excel_text(c, False) for c in r] for r in self.rows[:HEAD_ROWS]]
+        return [[_excel_text(c, False) for c in r] for r in self._head[:HEAD_ROWS]]
 
     def close(self) -> None:
-        """Nothing to let go: the workbook is closed once its rows are read."""
+        """Drop the parsed cells; the workbook itself was closed once they were read."""
+        self._rows = self._typed = None
 
     def load(self, con: Any, header_index: int, columns: dict[int, str], id_columns: set[str]) -> None:
         """Temp table raw0 + view raw: the data rows as text, with _first and _row."""
@@ -340,8 +377,24 @@ class ExcelSource:
 
     def table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
         """The data rows as strings (a column at a time: text cells pass through, others are formatted)."""
+        if self._cut and self._rows is None:
+            typed = self._typed_table(header_index, columns, id_columns)
+            if typed is not None:
+                return typed
         with _gc_paused():
             return self._table(header_index, columns, id_columns)
+
+    def _typed_table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table | None:
+        """The same table from fastexcel's typed columns (~2x calamine's parse and cell formatting, and
+        no Python object per cell), or None when a column is not of one type it can keep apart.
+
+        Every cell of a column is typed (strict, all rows sampled): a column mixing numbers and text
+        makes fastexcel refuse, so a numeric cell in an ID column can never pass for typed digits.
+        """
+        asked = (header_index, dict(columns), set(id_columns))
+        if self._typed is None or self._typed[0] != asked:
+            self._typed = (asked, _typed_table(self.path, self._sheet, header_index, columns, id_columns))
+        return self._typed[1]
 
     def _table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
         body = self.rows[header_index + 1:]
@@ -379,6 +432,86 @@ class ExcelSource:
         rows = pa.array(range(header_index + 2, header_index + 2 + len(body)), pa.int64())
         # typed arrays: letting Arrow infer the type of a list of str costs ~25x the conversion
         return pa.table({**{k: pa.array(v, pa.string()) for k, v in out.items()}, "_row": rows})
+
+
+_EXCEL_EPOCH = dt.datetime(1900, 1, 1)  # calamine gives a time of day (not a date) for a date cell before it
+
+
+def _typed_table(path: Path, sheet: int, header_index: int, columns: dict[int, str],
+                 id_columns: set[str]) -> pa.Table | None:
+    """ExcelSource.table from fastexcel's typed Arrow columns; None where only calamine's cells tell."""
+    import logging
+
+    import fastexcel
+    import pyarrow.compute as pc
+
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)  # its notes on column types are not the user's
+
+    try:
+        loaded = fastexcel.read_excel(str(path)).load_sheet(
+            sheet, header_row=None, skip_rows=header_index + 1, schema_sample_rows=None, dtype_coercion="strict")
+        typed = loaded.to_arrow()
+        where = {c.absolute_index: c.name for c in loaded.selected_columns}
+    except Exception:  # noqa: BLE001 - mixed types, or anything fastexcel cannot read: calamine decides
+        return None
+    height = typed.num_rows
+
+    def text(idx: int, keep_float: bool) -> pa.Array | None:
+        if idx not in where:
+            return pa.array([""] * height, pa.string())  # a column outside the sheet's used range
+        cells = typed.column(where[idx])
+        if isinstance(cells, pa.ChunkedArray):
+            cells = cells.combine_chunks()
+        kind = cells.type
+        if pa.types.is_null(kind):
+            return pa.array([""] * height, pa.string())
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+            return pc.fill_null(cells, "").cast(pa.string())
+        if pa.types.is_float64(kind):
+            form = repr if keep_float else _float_text
+            return _by_value(cells, lambda values: pa.array([form(v) for v in values.to_pylist()], pa.string()))
+        if pa.types.is_timestamp(kind) and kind.tz is None:
+            earliest = pc.min(cells).as_py()
+            if earliest is not None and earliest < _EXCEL_EPOCH:
+                return None  # a time of day in a date cell: calamine's time text, not a date
+            return _by_value(cells, lambda values: pc.strftime(values, "%Y-%m-%d"))
+        if pa.types.is_boolean(kind):
+            return pc.fill_null(pc.if_else(cells, "TRUE", "FALSE"), "")
+        return None  # durations...: calamine formats them as it always has
+
+    out: dict[str, pa.Array] = {}
+    firsts: list[pa.Array] = []
+    for idx, name in columns.items():
+        column = text(idx, name in id_columns)
+        if column is None:
+            return None
+        out[name] = column
+    for idx in range(FIRST_CELLS):
+        column = out[columns[idx]] if idx in columns and columns[idx] not in id_columns else text(idx, False)
+        if column is None:
+            return None
+        firsts.append(column)
+    out["_first"] = _first_arrow(firsts)
+    out["_row"] = pa.array(range(header_index + 2, header_index + 2 + height), pa.int64())
+    return pa.table(out)
+
+
+def _by_value(cells: pa.Array, form: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """A column formatted once per distinct value (a roster repeats its amounts and dates), blanks as ""."""
+    import pyarrow.compute as pc
+
+    coded = pc.dictionary_encode(cells)
+    return pc.fill_null(form(coded.dictionary).take(coded.indices), "")
+
+
+def _first_arrow(columns: list[pa.Array]) -> pa.Array:
+    """_first_texts over Arrow columns: each row's first cell that is not blank, as it is written."""
+    import pyarrow.compute as pc
+
+    first = pa.array([""] * len(columns[0]), pa.string())
+    for column in reversed(columns):
+        first = pc.if_else(pc.not_equal(pc.utf8_trim(column, CELL_SPACE), ""), column, first)
+    return first
 
 
 CELL_SPACE = " \t\n\r\u3000\xa0\ufeff"  # what SQL cell() trims: a cell of only these is empty

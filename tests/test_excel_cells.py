@@ -1,9 +1,11 @@
 """Excel cells become the same text however a column is converted (whole column, per distinct value, per cell).
 
 ExcelSource.table formats a column of repeated amounts and dates once per distinct value, and
-transposes rectangular sheets in one step. Its output must equal the plain rule, one cell at a
-time (`_excel_text`), for every mix of cell types a sheet can hold, including the ones that
-compare equal across types (True == 1 == 1.0, 0.0 == -0.0) and ragged rows.
+transposes rectangular sheets in one step; a big .xlsx is read by fastexcel into typed Arrow
+columns instead of calamine's cells. Its output must equal the plain rule, one cell at a time
+(`_excel_text` over calamine's cells), for every mix of cell types a sheet can hold, including the
+ones that compare equal across types (True == 1 == 1.0, 0.0 == -0.0) and ragged rows, whichever
+reader read it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from pipelines import read
 from pipelines.read import ExcelSource, _excel_text
 
 COLUMNS = {0: "fund_code", 1: "amount", 2: "approved_date", 3: "id_number", 4: "remarks"}
@@ -24,6 +27,8 @@ def _write(path: Path, rows: list[list[object]]) -> None:
     ws = wb.add_worksheet()
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
     stamp = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    clock = wb.add_format({"num_format": "hh:mm"})
+    hours = wb.add_format({"num_format": "[h]:mm"})
     ws.write_row(0, 0, ["资金编码", "金额", "审批日期", "身份证号", "备注"])
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
@@ -31,6 +36,10 @@ def _write(path: Path, rows: list[list[object]]) -> None:
                 continue
             if isinstance(value, dt.datetime):
                 ws.write_datetime(r, c, value, stamp if value.hour or value.minute else day)
+            elif isinstance(value, dt.time):
+                ws.write_datetime(r, c, value, clock)
+            elif isinstance(value, dt.timedelta):
+                ws.write_number(r, c, value / dt.timedelta(days=1), hours)
             elif isinstance(value, bool):
                 ws.write_boolean(r, c, value)
             elif isinstance(value, (int, float)):
@@ -56,20 +65,110 @@ SHEETS = {
         ["F01", 5, dt.datetime(2007, 3, 5), "420102198001000012", "note"],
         ["F01"]],
     "text only": [["F01", "10", "2007-03-05", "420102198001000012", "a"]] * 3,
+    "numeric IDs only": [
+        ["F01", 10.25, dt.datetime(2007, 3, 5), 4.20102198001e17, "a"],
+        ["F01", 1e16, dt.datetime(2007, 3, 5), 420102198001000012, None],
+        ["F01", 0.1 + 0.2, dt.datetime(1900, 3, 1), -0.0, "b"]],
+    "blank row and an empty column": [
+        ["F01", 10.5, dt.datetime(2007, 3, 5), "420102198001000012"],
+        [None, None, None, None, None],
+        ["\u3000", 10.5, None, " "],
+        [" 合计 ", 10.5]],
+    "times of day in a date column": [
+        ["F01", 1.0, dt.time(13, 5), "420102198001000012", "a"],
+        ["F01", 1.0, dt.datetime(2007, 3, 5), "420102198001000012", "a"]],
+    "a column of booleans": [["F01", 1.0, dt.datetime(2007, 3, 5), "420102198001000012", flag]
+                             for flag in (True, False, None, True)],
+    "durations": [["F01", 1.0, dt.datetime(2007, 3, 5), "420102198001000012", dt.timedelta(hours=30)]],
+    "a numeric cell among text IDs": [
+        ["F01", 1.0, dt.datetime(2007, 3, 5), "420102198001000012" if n != 1500 else 4.20102198001e17, "a"]
+        for n in range(1600)],
 }
+TYPED = {"repeated amounts and dates", "ragged rows", "text only", "numeric IDs only", "blank row and an empty column",
+         "a column of booleans"}
+
+
+@pytest.fixture(params=["calamine", "fastexcel"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[bool] | None:
+    """Which reader reads a workbook's body: calamine's cells (None), or (as for a big .xlsx) fastexcel's
+    typed columns where every column is of one type: then the list of whether fastexcel gave a table."""
+    if request.param == "calamine":
+        return None
+    return _spy_on_fastexcel(monkeypatch)
+
+
+def _spy_on_fastexcel(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    answers: list[bool] = []
+    monkeypatch.setattr(read, "HEAD_COPY_MB", 0)  # these test workbooks are small
+    typed = read._typed_table
+
+    def spy(*args: object) -> object:
+        answers.append((out := typed(*args)) is not None)  # type: ignore[arg-type]
+        return out
+
+    monkeypatch.setattr(read, "_typed_table", spy)
+    return answers
 
 
 @pytest.mark.parametrize("sheet", SHEETS)
-def test_each_column_reads_as_its_cells_one_by_one(sheet: str, tmp_path: Path) -> None:
+def test_each_column_reads_as_its_cells_one_by_one(sheet: str, tmp_path: Path, reader: list[bool] | None) -> None:
     path = tmp_path / "cells.xlsx"
     _write(path, SHEETS[sheet])
     source = ExcelSource(path)
     table = source.table(0, COLUMNS, {"id_number"}).to_pydict()
-    body = source.rows[1:]
+    body = source.rows[1:]  # calamine's cells, one by one
     for idx, name in COLUMNS.items():
         expected = [_excel_text(r[idx], name == "id_number") if idx < len(r) else "" for r in body]
         assert table[name] == expected, name
     assert table["_row"] == list(range(2, 2 + len(body)))
+    assert table["_first"] == [read._first_text([_excel_text(c, False) for c in r[:3]]) for r in body]
+    if reader is not None:  # fastexcel reads what it can type; a sheet it cannot is calamine's
+        assert reader == [sheet in TYPED]
+
+
+def _payments(path: Path, rows: int, bad_amount: int | None = None, numeric_id: int | None = None) -> None:
+    """A payments roster under a title row, starting in column B; `bad_amount` and `numeric_id` are the
+    spreadsheet rows of a negative amount and of an ID typed as a number."""
+    from funds.idnumber import check_char
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    day = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_row(0, 1, ["2007年补贴资金发放明细表"])
+    ws.write_row(1, 1, ["资金编码", "年度", "乡镇", "村", "姓名", "身份证号", "金额", "审批日期"])
+    for r in range(2, rows + 2):
+        body = f"420102198001{r:05d}"
+        person: object = body + check_char(body) if r + 1 != numeric_id else 4.20102198001e17
+        ws.write_row(r, 1, ["F01", 2007, "城关镇", "东村", f"张{r}", person, -1.0 if r + 1 == bad_amount else 10.0])
+        ws.write_datetime(r, 8, dt.datetime(2007, 3, 5), day)
+    wb.close()
+
+
+def _ingest(db_path: Path, path: Path):  # type: ignore[no-untyped-def]
+    from pipelines.ingest import ingest_file, open_for_ingest
+
+    con, key = open_for_ingest(db_path)
+    try:
+        return ingest_file(con, key, "payments", path, "t")
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("numeric_id", [False, True], ids=["text IDs", "a numeric ID cell at row 1502"])
+def test_a_big_workbook_keeps_its_row_numbers_and_a_numeric_id_cell_deep_in_it_is_refused(
+        numeric_id: bool, catalogue_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A roster under a title row, starting in column B, read by fastexcel: its problems are reported on
+    the rows a spreadsheet shows. fastexcel would turn a number among text cells into digits
+    (420102198001000000): every row is typed, so such a column goes to calamine, whose cell keeps its
+    float form, and the row is refused as an ID Excel turned into a number."""
+    typed = _spy_on_fastexcel(monkeypatch)
+    path = tmp_path / "roster.xlsx"
+    _payments(path, 1600, bad_amount=1202, numeric_id=1502 if numeric_id else None)
+    out = _ingest(catalogue_db, path)
+    assert out.status == "rejected" and out.report.rows == 1600
+    assert out.report.flatten() == [[1202, "amount", "non-positive-amount"],
+                                    *([[1502, "id_number", "excel-mangled-id"]] if numeric_id else [])]
+    assert typed == [not numeric_id]
 
 
 def test_cell_types_that_compare_equal_keep_their_own_text(tmp_path: Path) -> None:
@@ -141,7 +240,7 @@ def test_the_head_of_a_big_workbook_is_read_from_its_first_rows_alone(layout: st
     first = read.HEAD_ROWS * 10
     copy.seek(0)
     whole_rows = ExcelSource(path).rows
-    assert read._sheet_rows(CalamineWorkbook.from_filelike(copy), first, True) == whole_rows[:first]
+    assert read._sheet_rows(CalamineWorkbook.from_filelike(copy), first, True)[1] == whole_rows[:first]
     full = ExcelSource(path).head()
     assert read.head_rows(path) == full
     assert full[0][0].startswith("2007年") and full[1][:2] == ["资金编码", "金额"]
@@ -157,3 +256,24 @@ def test_a_damaged_big_workbook_is_still_refused_as_unreadable(tmp_path: Path, m
     with pytest.raises(read.ReadProblem) as problem:
         read.head_rows(path)
     assert problem.value.code == "unreadable-file"
+
+
+def test_a_big_workbook_damaged_below_its_head_is_refused_as_unreadable(catalogue_db: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its head reads from the cut copy; fastexcel then fails on the body, and calamine's refusal is the answer."""
+    import zipfile
+
+    typed = _spy_on_fastexcel(monkeypatch)
+    whole = tmp_path / "roster.xlsx"
+    _payments(whole, 2000)
+    path = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(whole) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[:len(data) * 3 // 4]  # the XML ends inside row ~1500
+            zout.writestr(info, data)
+    assert read.head_rows(path)[1][1:3] == ["资金编码", "年度"]  # the head reads from the cut copy
+    out = _ingest(catalogue_db, path)
+    assert out.status == "rejected" and [i.code for i in out.report.issues] == ["unreadable-file"]
+    assert typed == [False]
