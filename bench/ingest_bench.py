@@ -69,6 +69,17 @@ def bare_read_csv(folder: Path, data: Path, repeat: int) -> dict[str, Any]:
     return {"seconds": round(best, 3), "all_seconds": [round(x, 3) for x in times]}
 
 
+def bare_workbooks(books: list[Path]) -> float:
+    """Seconds of fastexcel's read of each workbook's first sheet (its header in the first row) into typed
+    Arrow columns, no checks: the ingest's own reader of a big workbook, as strict about column types."""
+    import fastexcel
+
+    t = time.perf_counter()
+    for book in books:
+        fastexcel.read_excel(str(book)).load_sheet(0, schema_sample_rows=None, dtype_coercion="strict").to_arrow()
+    return time.perf_counter() - t
+
+
 def pipeline_and_bare(folder: Path, funds_csv: Path, data: Path, repeat: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """`pipeline` and `bare_read_csv` of the same file in turns (ingest, bare read, ingest, ...), the
     best of `repeat` each: the two bests of a ratio come from the same minutes on a box whose speed

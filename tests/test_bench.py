@@ -61,7 +61,7 @@ def test_the_county_year_and_its_bare_read_take_turns(tmp_path: Path) -> None:
     assert year["baseline_left_out"] == ["projects.xlsx", "budgets_gbk.csv"]  # a workbook, and GBK (DuckDB reads UTF-8)
 
 
-def test_the_xlsx_county_year_loads_every_workbook_in_turns_with_calamines_read(tmp_path: Path) -> None:
+def test_the_xlsx_county_year_loads_every_workbook_in_turns_with_fastexcels_read(tmp_path: Path) -> None:
     from bench import county_bench
 
     files = county_bench.county_files(tmp_path / "county", 1_400)
@@ -72,7 +72,7 @@ def test_the_xlsx_county_year_loads_every_workbook_in_turns_with_calamines_read(
     assert [f["file"] for f in year["per_file"] if f["kind"] == "payments"] == [p.stem + ".xlsx" for p in files.payments]
     assert year["payment_rows"] == csv_rows  # every row of every roster, read from its workbook
     assert len(year["all_seconds"]) == len(year["bare_all_seconds"]) == 2
-    assert year["bare_calamine_seconds"] == min(year["bare_all_seconds"]) > 0
+    assert year["bare_fastexcel_seconds"] == min(year["bare_all_seconds"]) > 0
 
 
 def test_each_ratio_times_its_two_sides_in_turns(tmp_path: Path, monkeypatch) -> None:
