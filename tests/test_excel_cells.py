@@ -126,12 +126,15 @@ def test_each_column_reads_as_its_cells_one_by_one(sheet: str, tmp_path: Path, r
         assert reader == [sheet in TYPED]
 
 
-def _payments(path: Path, rows: int, bad_amount: int | None = None, numeric_id: int | None = None) -> None:
+def _payments(path: Path, rows: int, bad_amount: int | None = None, numeric_id: int | None = None,
+              notes_sheet_first: bool = False) -> None:
     """A payments roster under a title row, starting in column B; `bad_amount` and `numeric_id` are the
     spreadsheet rows of a negative amount and of an ID typed as a number."""
     from funds.idnumber import check_char
 
     wb = xlsxwriter.Workbook(str(path))
+    if notes_sheet_first:
+        wb.add_worksheet("说明")  # empty: the roster is the first sheet that holds data
     ws = wb.add_worksheet()
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws.write_row(0, 1, ["2007年补贴资金发放明细表"])
@@ -154,16 +157,18 @@ def _ingest(db_path: Path, path: Path):  # type: ignore[no-untyped-def]
         con.close()
 
 
-@pytest.mark.parametrize("numeric_id", [False, True], ids=["text IDs", "a numeric ID cell at row 1502"])
+@pytest.mark.parametrize("layout", ["text IDs", "an empty sheet first", "a numeric ID cell at row 1502"])
 def test_a_big_workbook_keeps_its_row_numbers_and_a_numeric_id_cell_deep_in_it_is_refused(
-        numeric_id: bool, catalogue_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        layout: str, catalogue_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A roster under a title row, starting in column B, read by fastexcel: its problems are reported on
     the rows a spreadsheet shows. fastexcel would turn a number among text cells into digits
     (420102198001000000): every row is typed, so such a column goes to calamine, whose cell keeps its
     float form, and the row is refused as an ID Excel turned into a number."""
     typed = _spy_on_fastexcel(monkeypatch)
     path = tmp_path / "roster.xlsx"
-    _payments(path, 1600, bad_amount=1202, numeric_id=1502 if numeric_id else None)
+    numeric_id = layout == "a numeric ID cell at row 1502"
+    _payments(path, 1600, bad_amount=1202, numeric_id=1502 if numeric_id else None,
+              notes_sheet_first=layout == "an empty sheet first")
     out = _ingest(catalogue_db, path)
     assert out.status == "rejected" and out.report.rows == 1600
     assert out.report.flatten() == [[1202, "amount", "non-positive-amount"],
