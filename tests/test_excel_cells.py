@@ -228,8 +228,6 @@ def test_the_head_of_a_big_workbook_is_read_from_its_first_rows_alone(layout: st
 
     from python_calamine import CalamineWorkbook
 
-    from pipelines import read
-
     monkeypatch.setattr(read, "HEAD_COPY_MB", 0)  # these test workbooks are small
     path = tmp_path / "roster.xlsx"
     _roster(path, 40 if layout == "fewer rows than the head reads" else 2000, layout == "empty sheet first")
@@ -252,8 +250,6 @@ def test_the_head_of_a_big_workbook_is_read_from_its_first_rows_alone(layout: st
 
 
 def test_a_damaged_big_workbook_is_still_refused_as_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipelines import read
-
     monkeypatch.setattr(read, "HEAD_COPY_MB", 0)
     path = tmp_path / "cut.xlsx"
     _roster(path, 2000)
