@@ -158,6 +158,93 @@ def sheets_mb(path: Path) -> float:
         return 0.0
 
 
+MAX_SHEET_CELLS = 30_000_000  # calamine and fastexcel build a sheet's used range whole, 32 bytes a cell (~1 GB)
+EXTENT_SCAN_MB = 16  # sheets whose XML is at most this big are scanned before calamine parses them whole
+_REF = 0x223D7220  # ' r="' read as a little-endian uint32
+_AS_SPACE = bytes.maketrans(b"\t\n\r", b"   ")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[ />]")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[ />]")
+
+
+def check_extent(xml: bytes) -> None:
+    """Refuse worksheet XML whose used range would not fit in MAX_SHEET_CELLS, before a reader builds it.
+
+    calamine (and fastexcel on it) allocates rows x columns of the range its cells span: a 2 KB sheet
+    with cells in A1 and XFD1048576 asks for 550 GB, and the process aborts (calamine#693). The range
+    is bounded by the largest row and column any reference names, plus one row or column for each
+    row or cell written without one (a reader numbers those on from the last).
+    """
+    import numpy as np
+
+    if len(xml) < 8:
+        return
+    xml = xml.translate(_AS_SPACE)  # a tab or line break between a tag's parts reads as a space
+    a = np.frombuffer(xml, np.uint8)
+    quotes = np.flatnonzero(a == 34)
+    quotes = quotes[quotes >= 3]
+    words = np.ndarray((len(a) - 3,), "<u4", xml, 0, (1,))  # the 4 bytes at each offset
+    opening = np.flatnonzero(words[quotes - 3] == _REF)
+    start = quotes[opening] + 1
+    end = quotes[np.minimum(opening + 1, len(quotes) - 1)]  # the next quote mark closes the reference
+    padded = np.concatenate([a, np.zeros(16, np.uint8)])
+    letters = np.zeros(len(start), np.int64)
+    run = np.ones(len(start), bool)
+    for k in range(4):  # a column has at most 3 letters; a 4th makes it too wide anyway
+        c = padded[start + k]
+        run &= (c >= 65) & (c <= 90)
+        letters += run
+    digits = np.clip(end - start - letters, 0, None)
+    rows = cols = 0
+    if len(start):
+        most = int(digits.max())
+        rows = 10 ** 12 if most > 12 else _largest(padded, start[digits == most] + letters[digits == most], most, 10, 48)
+        widest = int(letters.max())
+        cols = _largest(padded, start[letters == widest], widest, 26, 64)
+    if b":c" in xml or b":row" in xml:  # elements in a prefix (x:c): count opening tags whatever it is
+        cells, row_tags = len(_CELL_TAG.findall(xml)), len(_ROW_TAG.findall(xml))
+    else:
+        cells = sum(xml.count(t) for t in (b"<c ", b"<c>", b"<c/"))
+        row_tags = sum(xml.count(t) for t in (b"<row ", b"<row>", b"<row/"))
+    cols += max(0, cells - int((letters > 0).sum()))
+    rows += max(0, row_tags - int((letters == 0).sum()))
+    if rows * cols > MAX_SHEET_CELLS:
+        raise ReadProblem("sheet-too-large", f"{_column_name(cols)}{rows}")
+
+
+def _largest(padded: Any, at: Any, width: int, base: int, zero: int) -> int:
+    """The largest number written at offsets `at`, `width` characters each, in `base` from character `zero`."""
+    import numpy as np
+
+    value = np.zeros(len(at), np.int64)
+    for k in range(width):
+        value = value * base + (padded[at + k].astype(np.int64) - zero)
+    return int(value.max()) if len(value) else 0
+
+
+def _column_name(number: int) -> str:
+    """A column number as Excel names it (1 = A, 27 = AA)."""
+    name = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        name = chr(65 + rest) + name
+    return name or "A"
+
+
+def _check_sheets_extent(path: Path) -> None:
+    """check_extent of each worksheet of an .xlsx whose sheets' XML is small enough to scan at once."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path) or sheets_mb(path) > EXTENT_SCAN_MB:
+        return
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = [zf.read(info) for info in zf.infolist() if _is_sheet(info.filename)]
+    except Exception:  # noqa: BLE001 - a damaged zip: calamine says what it cannot read
+        return
+    for part in parts:
+        check_extent(part)
+
+
 # ---------------------------------------------------------------- Excel
 
 def _excel_text(value: Any, keep_float_repr: bool) -> str:
@@ -253,6 +340,7 @@ def head_copy(path: Path, rows: int) -> io.BytesIO | None:
                 part = _first_rows(zf, info, rows)
                 if part is None:
                     return None
+                check_extent(part)  # the first rows may still name far cells
             else:
                 part = zf.read(info)
             copy.writestr(info.filename, part)
@@ -336,6 +424,8 @@ class ExcelSource:
             if copy is not None:
                 self._sheet, head = _sheet_rows(CalamineWorkbook.from_filelike(copy), first, True)
                 self._cut = True
+        except ReadProblem:
+            raise  # a sheet too large to build: reading it whole would be worse
         except Exception:  # noqa: BLE001 - the workbook is read whole below, and judged by that
             head = None
         if head is None:
@@ -349,6 +439,7 @@ class ExcelSource:
         """calamine's cells of the sheet (of its first `first` rows only, if given), whole workbook parsed."""
         from python_calamine import CalamineWorkbook
 
+        _check_sheets_extent(self.path)
         try:
             self._sheet, rows = _sheet_rows(CalamineWorkbook.from_path(str(self.path)), first or HEAD_ROWS * 10,
                                             first is not None)

@@ -278,3 +278,69 @@ def test_a_big_workbook_damaged_below_its_head_is_refused_as_unreadable(catalogu
     out = _ingest(catalogue_db, path)
     assert out.status == "rejected" and [i.code for i in out.report.issues] == ["unreadable-file"]
     assert typed == [False]
+
+
+FAR = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+       '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>资金编码</t></is></c></row>'
+       '<row r="2"><c r="A2" t="inlineStr"><is><t>F01</t></is></c></row>'
+       '<row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>').encode()
+
+
+def _with_sheet(src: Path, dst: Path, sheet_xml: bytes, pad_mb: int = 0) -> None:
+    """`src` with its first sheet's XML replaced (and, with `pad_mb`, a stored part of random bytes
+    making the file that many MB: a big workbook, whose head is read from a cut copy)."""
+    import os
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, sheet_xml if info.filename == "xl/worksheets/sheet1.xml" else zin.read(info))
+        if pad_mb:
+            zout.writestr("docProps/padding.bin", os.urandom(pad_mb << 20), zipfile.ZIP_STORED)
+
+
+@pytest.mark.parametrize("size", ["small", "big"])
+def test_a_sheet_whose_cells_reach_far_outside_the_table_is_refused_before_it_is_built(
+        size: str, catalogue_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """calamine and fastexcel build the whole range a sheet's cells span (A1:XFD1048576: 550 GB), and the
+    process aborts. A small workbook is scanned whole before it is parsed; a big one's first rows are
+    scanned as they are cut for its head. The refusal names the far cell, in the user's language."""
+    from funds import codes
+
+    plain = tmp_path / "plain.xlsx"
+    _write(plain, [["F01"]])
+    path = tmp_path / "far.xlsx"
+    _with_sheet(plain, path, FAR, pad_mb=3 if size == "big" else 0)
+    assert (path.stat().st_size > read.HEAD_COPY_MB << 20) == (size == "big")
+    if size == "big":
+        monkeypatch.setattr(read, "EXTENT_SCAN_MB", 0)  # its sheets are not scanned whole: the cut head is
+    with pytest.raises(read.ReadProblem) as problem:
+        read.head_rows(path)
+    assert (problem.value.code, problem.value.detail) == ("sheet-too-large", "XFD1048576")
+    out = _ingest(catalogue_db, path)
+    assert out.status == "rejected" and [i.code for i in out.report.issues] == ["sheet-too-large"]
+    message = codes.message("sheet-too-large", "en", detail=problem.value.detail)
+    assert "XFD1048576" in message and "Ctrl+End" in message
+
+
+def test_the_extent_counts_cells_and_rows_written_without_a_reference() -> None:
+    """A reader numbers a cell without a reference one column past the last: 16,384 of them in row 1
+    and a cell in row 1,048,576 span the whole grid, though no reference names a far column."""
+    head = b'<worksheet><sheetData><row>' + b"<c><v>1</v></c>" * 16384 + b"</row>"
+    with pytest.raises(read.ReadProblem):
+        read.check_extent(head + b'<row r="1048576"><c r="A1048576"><v>2</v></c></row></sheetData></worksheet>')
+    read.check_extent(head + b'<row r="2"><c r="A2"><v>2</v></c></row></sheetData></worksheet>')  # 2 x 16,385
+    far = b'<worksheet><sheetData><row r="1000000"><c r="AD1000000"><v>1</v></c></row>'  # 30 x 1,000,000
+    read.check_extent(far + b"</sheetData></worksheet>")  # MAX_SHEET_CELLS exactly
+    with pytest.raises(read.ReadProblem):  # two rows without a reference: numbered on to 1,000,002
+        read.check_extent(far + b'<row><c r="A5"><v>1</v></c></row>' * 2 + b"</sheetData></worksheet>")
+    with pytest.raises(read.ReadProblem):  # the same cells in a prefix (closing tags are not cells)
+        read.check_extent(b'<x:worksheet><x:sheetData><x:row>' + b"<x:c><x:v>1</x:v></x:c>" * 16384
+                          + b'</x:row><x:row r="1048576"><x:c r="A1048576"/></x:row></x:sheetData></x:worksheet>')
+    with pytest.raises(read.ReadProblem) as problem:  # a line break before the reference
+        read.check_extent(b'<worksheet><sheetData><row r="1"><c r="A1"/><c\nr="XFD1048576"><v>2</v></c></row>'
+                          b"</sheetData></worksheet>")
+    assert problem.value.detail == "XFD1048576"
+    read.check_extent(b'<x:worksheet><x:sheetData>' + b'<x:row r="7"><x:c r="E7"><x:v>1</x:v></x:c></x:row>' * 5000
+                      + b"</x:sheetData></x:worksheet>")
+

@@ -144,6 +144,16 @@ def hostile_cases() -> list[tuple[str, str, bytes]]:
             + b']><worksheet ' + NS + b'><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c>'
             b"</row></sheetData></worksheet>")),
         ("zip-bomb.xlsx", "payments", _zip_bomb(1200)),
+        # a reader builds the range its cells span: 550 GB here, and the process would abort (calamine#693)
+        ("far-cell.xlsx", "payments", _xlsx_with(
+            b'<?xml version="1.0"?><worksheet ' + NS + b'><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+            b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>')),
+        ("far-row.xlsx", "payments", _xlsx_with(
+            b'<?xml version="1.0"?><worksheet ' + NS + b'><sheetData><row r="1"><c r="L1"><v>1</v></c></row>'
+            b'<row r="999999999"><c r="A999999999"><v>2</v></c></row></sheetData></worksheet>')),
+        ("wide-without-references.xlsx", "payments", _xlsx_with(
+            b'<?xml version="1.0"?><worksheet ' + NS + b'><sheetData><row>' + b"<c><v>1</v></c>" * 16384
+            + b'</row><row r="1048576"><c r="A1048576"><v>2</v></c></row></sheetData></worksheet>')),
         ("utf16-no-bom.csv", "payments", VALID_CSV.decode().encode("utf-16-le")),
         ("utf32.csv", "payments", VALID_CSV.decode().encode("utf-32")),
         ("latin1.csv", "payments", "fund_code,name\nF02,Müller Ñ\n".encode("latin-1")),
