@@ -17,7 +17,7 @@ from typing import Any
 
 from funds import compaction, db, keys, settings
 from funds.errors import FundsError
-from pipelines import marked_xlsx
+from pipelines import marked_xlsx, read
 from pipelines.ingest import Outcome, ingest_file, open_for_ingest, optimize_advice
 
 
@@ -89,6 +89,7 @@ def _unexpected() -> FundsError:
 
 
 def _run(job: Job, db_path: Path) -> None:
+    read.scan_every_sheet()  # a far cell in a big sheet would abort the server, and every kiosk with it
     if job.load:
         con, key = open_for_ingest(db_path)
         try:

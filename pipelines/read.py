@@ -159,7 +159,8 @@ def sheets_mb(path: Path) -> float:
 
 
 MAX_SHEET_CELLS = 30_000_000  # calamine and fastexcel build a sheet's used range whole, 32 bytes a cell (~1 GB)
-EXTENT_SCAN_MB = 16  # sheets whose XML is at most this big are scanned before calamine parses them whole
+EXTENT_SCAN_DEFAULT_MB = 16  # sheets whose XML is at most this big are scanned whole before a reader builds them
+EXTENT_SCAN_MB = EXTENT_SCAN_DEFAULT_MB
 _REF = 0x223D7220  # ' r="' read as a little-endian uint32
 _AS_SPACE = bytes.maketrans(b"\t\n\r", b"   ")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[ />]")
@@ -228,6 +229,13 @@ def _column_name(number: int) -> str:
         number, rest = divmod(number - 1, 26)
         name = chr(65 + rest) + name
     return name or "A"
+
+
+def scan_every_sheet() -> None:
+    """From now on this process scans every workbook's sheets whole before a reader builds them, however
+    big (~0.7 s for a 48 MB roster): the app's server, where one upload must not stop every kiosk."""
+    global EXTENT_SCAN_MB
+    EXTENT_SCAN_MB = MAX_UNZIPPED_MB
 
 
 def _check_sheets_extent(path: Path) -> None:
@@ -538,6 +546,7 @@ def _typed_table(path: Path, sheet: int, header_index: int, columns: dict[int, s
 
     logging.getLogger("fastexcel").setLevel(logging.ERROR)  # its notes on column types are not the user's
 
+    _check_sheets_extent(path)  # before fastexcel builds the range
     try:
         loaded = fastexcel.read_excel(str(path)).load_sheet(
             sheet, header_row=None, skip_rows=header_index + 1, schema_sample_rows=None, dtype_coercion="strict")

@@ -61,6 +61,14 @@ def _no_cached_readers() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _workbooks_scanned_as_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An app test's upload makes its process scan every sheet whole (read.scan_every_sheet): not the next test's."""
+    from pipelines import read
+
+    monkeypatch.setattr(read, "EXTENT_SCAN_MB", read.EXTENT_SCAN_DEFAULT_MB)
+
+
+@pytest.fixture(autouse=True)
 def _no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("FUNDS_") and name not in ("FUNDS_TEST_KEEP",):

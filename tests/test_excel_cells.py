@@ -323,6 +323,37 @@ def test_a_sheet_whose_cells_reach_far_outside_the_table_is_refused_before_it_is
     assert "XFD1048576" in message and "Ctrl+End" in message
 
 
+@pytest.mark.parametrize("reader", ["default", "every sheet scanned", "the app's check job"])
+def test_a_far_cell_below_a_big_workbooks_head_is_refused_where_its_sheet_is_scanned(
+        reader: str, catalogue_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The head (cut after its first rows) reads fine; the sheet itself is scanned before fastexcel builds it:
+    by default when its XML is up to EXTENT_SCAN_MB, and in the app's server however big it is."""
+    from pipelines import check_job
+
+    head = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>'
+                   for i, h in enumerate(["资金编码", "年度", "乡镇", "村", "姓名", "身份证号", "金额", "审批日期"]))
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>F01</t></is></c></row>' for r in range(2, 402))
+    sheet = (f'<worksheet><sheetData><row r="1">{head}</row>{rows}'
+             '<row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>').encode()
+    plain = tmp_path / "plain.xlsx"
+    _write(plain, [["F01"]])
+    path = tmp_path / "far.xlsx"
+    _with_sheet(plain, path, sheet, pad_mb=3)
+    assert read.head_rows(path)[0][:2] == ["资金编码", "年度"]  # the far cell lies below the rows cut for the head
+    if reader != "default":
+        monkeypatch.setattr(read, "EXTENT_SCAN_MB", 0)  # as for a sheet too big to scan by default
+    if reader == "the app's check job":
+        job = check_job.start(catalogue_db, "payments", path, "far.xlsx", "t")
+        assert job.wait(60) and job.error is None
+        out = job.outcome
+    else:
+        if reader == "every sheet scanned":
+            read.scan_every_sheet()
+        out = _ingest(catalogue_db, path)
+    assert out is not None and out.status == "rejected"
+    assert [(i.code, i.value) for i in out.report.issues] == [("sheet-too-large", "XFD1048576")]
+
+
 def test_the_extent_counts_cells_and_rows_written_without_a_reference() -> None:
     """A reader numbers a cell without a reference one column past the last: 16,384 of them in row 1
     and a cell in row 1,048,576 span the whole grid, though no reference names a far column."""
