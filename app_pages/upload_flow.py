@@ -19,7 +19,7 @@ from funds.errors import FundsError
 from funds.staff_db import staff_connection
 from pipelines import check_job
 from pipelines.header import guess_kind
-from pipelines.read import head_rows
+from pipelines.read import head_rows, scan_every_sheet
 from schemas.columns import KINDS
 
 MB = 1024 * 1024
@@ -66,6 +66,7 @@ def render(user: dict[str, Any], prefix: str = "up", replacing: dict[str, Any] |
         with path.open("wb") as out:
             shutil.copyfileobj(uploaded, out, 1 << 20)
         flow.update(ident=ident, folder=folder, path=path, name=uploaded.name)
+        scan_every_sheet()  # this is the server: a far cell in a sheet must not abort it (read.check_extent)
         try:
             flow["head"] = head_rows(path, uploaded.name)
             flow["guess"] = guess_kind(flow["head"])

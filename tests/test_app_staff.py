@@ -115,6 +115,57 @@ def test_an_expired_session_is_dropped(fresh_db: Path) -> None:
 
 # ------------------------------------------------------------------ upload
 
+def _far_workbook(folder: Path, below_head: bool) -> bytes:
+    """A payments workbook with a cell in XFD1048576: right under its header, or (3 MB, its head cut for the
+    preview) after 400 rows. calamine would build a 550 GB range and abort the server."""
+    import zipfile
+
+    import xlsxwriter
+
+    header = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>'
+                     for i, h in enumerate(["资金编码", "年度", "乡镇", "村", "姓名", "身份证号", "金额", "审批日期"]))
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>F01</t></is></c></row>'
+                   for r in range(2, 402 if below_head else 3))
+    sheet = (f'<worksheet><sheetData><row r="1">{header}</row>{rows}'
+             '<row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>').encode()
+    plain = folder / "plain.xlsx"
+    book = xlsxwriter.Workbook(str(plain))
+    book.add_worksheet().write(0, 0, "x")
+    book.close()
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, sheet if info.filename == "xl/worksheets/sheet1.xml" else zin.read(info))
+        if below_head:
+            import os
+
+            zout.writestr("docProps/padding.bin", os.urandom(3 << 20), zipfile.ZIP_STORED)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("below_head", [False, True], ids=["in the preview", "below the preview's rows"])
+def test_a_workbook_with_a_far_cell_is_refused_and_the_server_keeps_serving(
+        below_head: bool, demo_db: Path, tmp_path: Path, monkeypatch) -> None:
+    """The upload page says which cell lies far outside the table, in the clerk's language, instead of
+    calamine building its 550 GB range and aborting the server (and every kiosk it serves)."""
+    from pipelines import read
+
+    _copy(demo_db, tmp_path, monkeypatch)
+    monkeypatch.setattr(read, "EXTENT_SCAN_MB", 0)  # a big sheet, as far as the default scan goes
+    at = _app("staff_upload", {"name": "alice", "role": "finance"}).run()
+    at.file_uploader[0].set_value(("发放明细.xlsx", _far_workbook(tmp_path, below_head),
+                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    at.run()
+    if below_head:  # the preview reads the rows cut for the head; the check scans the sheet whole
+        at.selectbox(key="up_kind").set_value("payments")
+        at.button(key="up_check").click()
+        at.run()
+        _wait_job(at, "up_flow", "check")
+        assert any("sheet-too-large" in e.label for e in at.expander)
+    else:
+        assert at.error and "XFD1048576" in at.error[0].value and "Ctrl+End" in at.error[0].value
+
+
 def test_upload_bad_file_shows_grouped_errors_and_a_marked_xlsx(demo_db: Path, tmp_path: Path, monkeypatch,
                                                                 upload_files) -> None:
     import openpyxl
