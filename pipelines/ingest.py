@@ -203,9 +203,10 @@ def _unknown_kinds(lang: str, files: list[tuple[str, tuple[str, str] | None]]) -
 
 
 OVERLAP_MAX_MB = 32  # files up to this size are checked while the file before them loads
-# A workbook is parsed into Python values whole: ~2.6 MB of them per MB of its sheets' XML (125 MB for
-# a 125k-row roster, whose 6 MB file holds 48 MB of XML). Up to this much XML (~340k rows) it is
-# checked beside the load of another; three bigger ones at once would hold gigabytes.
+# A workbook that calamine reads (a small one, or a sheet fastexcel cannot type column by column) is
+# parsed into Python values whole: ~2.6 MB of them per MB of its sheets' XML (125 MB for a 125k-row
+# roster, whose 6 MB file holds 48 MB of XML). Up to this much XML (~340k rows) it is checked beside
+# the load of another; three bigger ones at once would hold gigabytes.
 OVERLAP_MAX_SHEET_MB = 128
 PREPARE_AHEAD = 2  # files prepared at once beside the one finishing: two cores kept busy, not 1.6
 

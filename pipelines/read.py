@@ -242,12 +242,13 @@ def _check_sheets_extent(path: Path) -> None:
     """check_extent of each worksheet of an .xlsx whose sheets' XML is small enough to scan at once."""
     import zipfile
 
-    if not zipfile.is_zipfile(path) or sheets_mb(path) > EXTENT_SCAN_MB:
-        return
     try:
         with zipfile.ZipFile(path) as zf:
-            parts = [zf.read(info) for info in zf.infolist() if _is_sheet(info.filename)]
-    except Exception:  # noqa: BLE001 - a damaged zip: calamine says what it cannot read
+            sheets = [info for info in zf.infolist() if _is_sheet(info.filename)]
+            if sum(info.file_size for info in sheets) > EXTENT_SCAN_MB * 2**20:
+                return
+            parts = [zf.read(info) for info in sheets]
+    except Exception:  # noqa: BLE001 - no zip (.xls), or a damaged one: calamine says what it cannot read
         return
     for part in parts:
         check_extent(part)
@@ -425,6 +426,7 @@ class ExcelSource:
         self.path = path
         self._rows: list[list[Any]] | None = None
         self._typed: tuple[Any, pa.Table | None] | None = None  # the last _typed_table: (its arguments, result)
+        self._scanned = False  # check_extent has passed the sheets (or they are too big for it to scan)
         self._sheet, head, self._cut = 0, None, False
         first = HEAD_ROWS * 10  # a sheet with nothing in these rows is taken for empty
         try:
@@ -447,13 +449,20 @@ class ExcelSource:
         """calamine's cells of the sheet (of its first `first` rows only, if given), whole workbook parsed."""
         from python_calamine import CalamineWorkbook
 
-        _check_sheets_extent(self.path)
+        self._scan()
         try:
             self._sheet, rows = _sheet_rows(CalamineWorkbook.from_path(str(self.path)), first or HEAD_ROWS * 10,
                                             first is not None)
         except Exception as exc:  # calamine raises many types for broken workbooks
             raise ReadProblem("unreadable-file", _short(exc)) from None
         return rows
+
+    def _scan(self) -> None:
+        """_check_sheets_extent before the first reader builds a sheet; fastexcel's try and calamine after it
+        read the same sheets."""
+        if not self._scanned:
+            _check_sheets_extent(self.path)
+            self._scanned = True
 
     @property
     def rows(self) -> list[list[Any]]:
@@ -492,6 +501,7 @@ class ExcelSource:
         """
         asked = (header_index, dict(columns), set(id_columns))
         if self._typed is None or self._typed[0] != asked:
+            self._scan()  # before fastexcel builds the range
             self._typed = (asked, _typed_table(self.path, self._sheet, header_index, columns, id_columns))
         return self._typed[1]
 
@@ -538,15 +548,14 @@ _EXCEL_EPOCH = dt.datetime(1900, 1, 1)  # calamine gives a time of day (not a da
 
 def _typed_table(path: Path, sheet: int, header_index: int, columns: dict[int, str],
                  id_columns: set[str]) -> pa.Table | None:
-    """ExcelSource.table from fastexcel's typed Arrow columns; None where only calamine's cells tell."""
+    """ExcelSource.table from fastexcel's typed Arrow columns; None where only calamine's cells tell.
+    The caller has checked the sheets' extent (ExcelSource._scan)."""
     import logging
 
     import fastexcel
     import pyarrow.compute as pc
 
     logging.getLogger("fastexcel").setLevel(logging.ERROR)  # its notes on column types are not the user's
-
-    _check_sheets_extent(path)  # before fastexcel builds the range
     try:
         loaded = fastexcel.read_excel(str(path)).load_sheet(
             sheet, header_row=None, skip_rows=header_index + 1, schema_sample_rows=None, dtype_coercion="strict")
