@@ -556,11 +556,16 @@ def _typed_table(path: Path, sheet: int, header_index: int, columns: dict[int, s
     import pyarrow.compute as pc
 
     logging.getLogger("fastexcel").setLevel(logging.ERROR)  # its notes on column types are not the user's
-    try:
-        loaded = fastexcel.read_excel(str(path)).load_sheet(
-            sheet, header_row=None, skip_rows=header_index + 1, schema_sample_rows=None, dtype_coercion="strict")
-        typed = loaded.to_arrow()
-        where = {c.absolute_index: c.name for c in loaded.selected_columns}
+    where: dict[int, str] = {}  # the sheet's column index -> fastexcel's name (relative to the used range)
+
+    def keep(column: Any) -> bool:
+        where[column.absolute_index] = column.name
+        return True
+
+    try:  # eager: one RecordBatch straight from the cells (a lazy sheet's to_arrow cost 0.15-0.3 s more at 200k rows)
+        typed = fastexcel.read_excel(str(path)).load_sheet(
+            sheet, header_row=None, skip_rows=header_index + 1, schema_sample_rows=None, dtype_coercion="strict",
+            eager=True, use_columns=keep)
     except Exception:  # noqa: BLE001 - mixed types, or anything fastexcel cannot read: calamine decides
         return None
     height = typed.num_rows
