@@ -174,52 +174,117 @@ def check_extent(xml: bytes) -> None:
     with cells in A1 and XFD1048576 asks for 550 GB, and the process aborts (calamine#693). The range
     is bounded by the largest row and column any reference names, plus one row or column for each
     row or cell written without one (a reader numbers those on from the last).
-    """
-    import numpy as np
 
+    That bound counts every cell written, and the range holds only cells with a value: a cell that is
+    only formatted (`<c r="XFD1048576" s="3"/>`, as Excel writes when a far cell was given a border
+    or a number format) costs a reader nothing. So a sheet over the bound is measured again over the
+    cells with a value (`_References.valued`), and refused only if it is still too large.
+    """
     if len(xml) < 8:
         return
     xml = xml.translate(_AS_SPACE)  # a tab or line break between a tag's parts reads as a space
-    a = np.frombuffer(xml, np.uint8)
-    quotes = np.flatnonzero(a == 34)
-    quotes = quotes[quotes >= 3]
-    words = np.ndarray((len(a) - 3,), "<u4", xml, 0, (1,))  # the 4 bytes at each offset
-    opening = np.flatnonzero(words[quotes - 3] == _REF)
-    start = quotes[opening] + 1
-    end = quotes[np.minimum(opening + 1, len(quotes) - 1)]  # the next quote mark closes the reference
-    padded = np.concatenate([a, np.zeros(16, np.uint8)])
-    letters = np.zeros(len(start), np.int64)
-    run = np.ones(len(start), bool)
-    for k in range(4):  # a column has at most 3 letters; a 4th makes it too wide anyway
-        c = padded[start + k]
-        run &= (c >= 65) & (c <= 90)
-        letters += run
-    digits = np.clip(end - start - letters, 0, None)
-    rows = cols = 0
-    if len(start):
-        most = int(digits.max())
-        rows = 10 ** 12 if most > 12 else _largest(padded, start[digits == most] + letters[digits == most], most, 10, 48)
-        widest = int(letters.max())
-        cols = _largest(padded, start[letters == widest], widest, 26, 64)
-    if b":c" in xml or b":row" in xml:  # elements in a prefix (x:c): count opening tags whatever it is
-        cells, row_tags = len(_CELL_TAG.findall(xml)), len(_ROW_TAG.findall(xml))
-    else:
-        cells = sum(xml.count(t) for t in (b"<c ", b"<c>", b"<c/"))
-        row_tags = sum(xml.count(t) for t in (b"<row ", b"<row>", b"<row/"))
-    cols += max(0, cells - int((letters > 0).sum()))
-    rows += max(0, row_tags - int((letters == 0).sum()))
+    refs = _References(xml)
+    rows, cols = refs.extent(valued=False)
+    if rows * cols <= MAX_SHEET_CELLS:
+        return
+    if refs.prefixed:
+        refs = _References(_unprefixed(xml))
+    rows, cols = refs.extent(valued=True)
     if rows * cols > MAX_SHEET_CELLS:
         raise ReadProblem("sheet-too-large", f"{_column_name(cols)}{rows}")
 
 
-def _largest(padded: Any, at: Any, width: int, base: int, zero: int) -> int:
-    """The largest number written at offsets `at`, `width` characters each, in `base` from character `zero`."""
+class _References:
+    """The `r="..."` references of worksheet XML (cells' and rows'), located with numpy."""
+
+    def __init__(self, xml: bytes) -> None:
+        import numpy as np
+
+        a = np.frombuffer(xml, np.uint8)
+        quotes = np.flatnonzero(a == 34)
+        quotes = quotes[quotes >= 3]
+        words = np.ndarray((len(a) - 3,), "<u4", xml, 0, (1,))  # the 4 bytes at each offset
+        opening = np.flatnonzero(words[quotes - 3] == _REF)
+        self.start = quotes[opening] + 1
+        self.end = quotes[np.minimum(opening + 1, len(quotes) - 1)]  # the next quote mark closes the reference
+        self.a = a
+        self.padded = np.concatenate([a, np.zeros(16, np.uint8)])
+        letters = np.zeros(len(self.start), np.int64)
+        run = np.ones(len(self.start), bool)
+        for k in range(4):  # a column has at most 3 letters; a 4th makes it too wide anyway
+            c = self.padded[self.start + k]
+            run &= (c >= 65) & (c <= 90)
+            letters += run
+        self.letters = letters
+        self.digits = np.clip(self.end - self.start - letters, 0, None)
+        self.prefixed = b":c" in xml or b":row" in xml
+        if self.prefixed:  # elements in a prefix (x:c): count opening tags whatever it is
+            cells, row_tags = len(_CELL_TAG.findall(xml)), len(_ROW_TAG.findall(xml))
+        else:
+            cells = sum(xml.count(t) for t in (b"<c ", b"<c>", b"<c/"))
+            row_tags = sum(xml.count(t) for t in (b"<row ", b"<row>", b"<row/"))
+        self.implicit_cells = max(0, cells - int((letters > 0).sum()))
+        self.implicit_rows = max(0, row_tags - int((letters == 0).sum()))
+
+    def extent(self, valued: bool) -> tuple[int, int]:
+        """The rows and columns a reader's range could span; `valued`: of the referenced cells only those
+        with a value count (the XML unprefixed)."""
+        counted = slice(None)
+        if valued:
+            counted = (self.letters == 0) | self.valued()
+            if not self.implicit_cells:  # every cell is placed by its reference: rows alone span nothing
+                counted &= self.letters > 0
+        start, letters, digits = self.start[counted], self.letters[counted], self.digits[counted]
+        rows = cols = 0
+        if len(start):
+            rows = _numbers(self.padded, start + letters, digits, 10, 48)
+            cols = _numbers(self.padded, start, letters, 26, 64)
+        return rows + self.implicit_rows, cols + self.implicit_cells
+
+    def valued(self) -> Any:
+        """For each reference, whether its element holds a value: a `<v>` or an inline `<is>` before its
+        `</c>` (a cell's children are f, v, is; calamine builds a cell from v or is, not from a formula
+        alone). A row reference's answer is not used."""
+        import numpy as np
+
+        a, padded = self.a, self.padded
+        closing = np.append(np.flatnonzero(a == 62), len(a))
+        tag_end = closing[np.searchsorted(closing, self.end)]  # the '>' closing the start tag
+        open_tag = padded[tag_end - 1] != 47  # not `<c .../>`
+        tags = np.flatnonzero(a == 60)  # each '<', then the characters after it
+        one, two, three = padded[tags + 1], padded[tags + 2], padded[tags + 3]
+        values = tags[((one == 118) & ((two == 62) | (two == 32)))  # <v> or <v ...>
+                      | ((one == 105) & (two == 115) & ((three == 62) | (three == 32)))]  # <is>
+        closes = tags[(one == 47) & (two == 99) & (three == 62)]  # </c>
+        never = len(a) + 1
+        next_value = np.append(values, never)[np.searchsorted(values, tag_end)]
+        next_close = np.append(closes, never)[np.searchsorted(closes, tag_end)]
+        return open_tag & (next_value < next_close)
+
+
+def _numbers(padded: Any, at: Any, widths: Any, base: int, zero: int) -> int:
+    """The largest number written at offsets `at`, `widths` characters each, in `base` from character `zero`:
+    the largest of those written with the most characters (over 12 digits: 10**12, past any sheet)."""
     import numpy as np
 
+    widest = int(widths.max())
+    if base == 10 and widest > 12:
+        return 10 ** 12
+    at = at[widths == widest]
     value = np.zeros(len(at), np.int64)
-    for k in range(width):
+    for k in range(widest):
         value = value * base + (padded[at + k].astype(np.int64) - zero)
-    return int(value.max()) if len(value) else 0
+    return int(value.max())
+
+
+_PREFIX = re.compile(rb"</?([A-Za-z_][\w.-]*):(?:c|row|v|is|f)[ />]")
+
+
+def _unprefixed(xml: bytes) -> bytes:
+    """Worksheet XML with its elements' prefixes taken off (`<x:c>` as `<c>`), for `_References.valued`."""
+    for prefix in set(_PREFIX.findall(xml)):
+        xml = xml.replace(b"<" + prefix + b":", b"<").replace(b"</" + prefix + b":", b"</")
+    return xml
 
 
 def _column_name(number: int) -> str:

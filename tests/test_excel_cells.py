@@ -127,9 +127,10 @@ def test_each_column_reads_as_its_cells_one_by_one(sheet: str, tmp_path: Path, r
 
 
 def _payments(path: Path, rows: int, bad_amount: int | None = None, numeric_id: int | None = None,
-              notes_sheet_first: bool = False) -> None:
+              notes_sheet_first: bool = False, formatted_far_cell: bool = False) -> None:
     """A payments roster under a title row, starting in column B; `bad_amount` and `numeric_id` are the
-    spreadsheet rows of a negative amount and of an ID typed as a number."""
+    spreadsheet rows of a negative amount and of an ID typed as a number; `formatted_far_cell`: the last
+    cell of the grid (XFD1048576) given a border and no value, as Excel saves a cell formatted by mistake."""
     from funds.idnumber import check_char
 
     wb = xlsxwriter.Workbook(str(path))
@@ -144,6 +145,8 @@ def _payments(path: Path, rows: int, bad_amount: int | None = None, numeric_id: 
         person: object = body + check_char(body) if r + 1 != numeric_id else 4.20102198001e17
         ws.write_row(r, 1, ["F01", 2007, "城关镇", "东村", f"张{r}", person, -1.0 if r + 1 == bad_amount else 10.0])
         ws.write_datetime(r, 8, dt.datetime(2007, 3, 5), day)
+    if formatted_far_cell:
+        ws.write_blank(1_048_575, 16_383, None, wb.add_format({"border": 1}))  # <c r="XFD1048576" s="2"/>
     wb.close()
 
 
@@ -354,6 +357,30 @@ def test_a_far_cell_below_a_big_workbooks_head_is_refused_where_its_sheet_is_sca
     assert [(i.code, i.value) for i in out.report.issues] == [("sheet-too-large", "XFD1048576")]
 
 
+@pytest.mark.parametrize("layout", ["small", "big", "big, every sheet scanned", "prefixed elements"])
+def test_a_far_cell_that_is_only_formatted_does_not_stop_a_roster_loading(
+        layout: str, catalogue_db: Path, tmp_path: Path) -> None:
+    """A formatted cell with no value spans nothing: calamine and fastexcel build only cells with a value.
+    The extent check measures those, and the roster loads whole however far the formatted cell is."""
+    import zipfile
+
+    plain = tmp_path / "plain.xlsx"
+    _payments(plain, 40, formatted_far_cell=True)
+    with zipfile.ZipFile(plain) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml")
+    assert b'r="XFD1048576"' in sheet and b"<v>" not in sheet.split(b'r="XFD1048576"')[1]
+    path = tmp_path / "roster.xlsx"
+    if layout == "prefixed elements":
+        _prefixed(plain, path)
+    else:
+        _with_sheet(plain, path, sheet, pad_mb=3 if layout.startswith("big") else 0)
+    if layout == "big, every sheet scanned":
+        read.scan_every_sheet()
+    assert read.head_rows(path)[1][1:3] == ["资金编码", "年度"]
+    out = _ingest(catalogue_db, path)
+    assert (out.status, out.report.rows, out.report.flatten()) == ("loaded", 40, [])
+
+
 def test_the_extent_counts_cells_and_rows_written_without_a_reference() -> None:
     """A reader numbers a cell without a reference one column past the last: 16,384 of them in row 1
     and a cell in row 1,048,576 span the whole grid, though no reference names a far column."""
@@ -367,11 +394,43 @@ def test_the_extent_counts_cells_and_rows_written_without_a_reference() -> None:
         read.check_extent(far + b'<row><c r="A5"><v>1</v></c></row>' * 2 + b"</sheetData></worksheet>")
     with pytest.raises(read.ReadProblem):  # the same cells in a prefix (closing tags are not cells)
         read.check_extent(b'<x:worksheet><x:sheetData><x:row>' + b"<x:c><x:v>1</x:v></x:c>" * 16384
-                          + b'</x:row><x:row r="1048576"><x:c r="A1048576"/></x:row></x:sheetData></x:worksheet>')
+                          + b'</x:row><x:row r="1048576"><x:c r="A1048576"><x:v>2</x:v></x:c></x:row></x:sheetData>'
+                          b"</x:worksheet>")
     with pytest.raises(read.ReadProblem) as problem:  # a line break before the reference
         read.check_extent(b'<worksheet><sheetData><row r="1"><c r="A1"/><c\nr="XFD1048576"><v>2</v></c></row>'
                           b"</sheetData></worksheet>")
     assert problem.value.detail == "XFD1048576"
     read.check_extent(b'<x:worksheet><x:sheetData>' + b'<x:row r="7"><x:c r="E7"><x:v>1</x:v></x:c></x:row>' * 5000
                       + b"</x:sheetData></x:worksheet>")
+
+
+def _last_row(cell: str) -> str:
+    x = "x:" if cell.startswith("<x:") else ""
+    return f'<{x}row r="1048576">{cell}</{x}row>'
+
+
+@pytest.mark.parametrize(("rows", "refused"), [
+    (_last_row('<c r="XFD1048576" s="2"/>'), False), (_last_row('<c r="XFD1048576" s="2"></c>'), False),
+    (_last_row('<c r="XFD1048576"><f>A1*2</f></c>'), False), (_last_row('<c r="XFD1048576" t="n"><v/></c>'), False),
+    (_last_row('<c r="XFD1048576"><v>2</v></c>'), True), (_last_row('<c r="XFD1048576"><f>A1*2</f><v>2</v></c>'), True),
+    (_last_row('<c r="XFD1048576" t="inlineStr"><is><t></t></is></c>'), True),
+    (_last_row('<c r="XFD1048576" t="str"><v></v></c>'), True),
+    (_last_row('<c r="XFD1048576" t="str"><v xml:space="preserve"> x</v></c>'), True),
+    (_last_row('<x:c r="XFD1048576" s="2"/>'), False), (_last_row('<x:c r="XFD1048576"><x:v>2</x:v></x:c>'), True),
+    ('<row r="2000"><c r="XFD2000" s="2"/></row><row r="2001"><c r="A2001"><v>3</v></c></row>', False),
+])
+def test_the_extent_counts_the_cells_a_reader_builds(rows: str, refused: bool) -> None:
+    """calamine builds a cell from a value (v) or an inline string (is), not from a format or a formula
+    alone: a sheet is refused for a far cell with a value only (each case checked against calamine). Row 1
+    holds a value in column AE: the last row written (an empty one, or a formatted cell's) would make
+    31 x 1,048,576 cells if it counted. In the last case the value after a formatted cell is the next cell's."""
+    x = "x:" if "<x:" in rows else ""
+    sheet = (f'<{x}worksheet><{x}sheetData><{x}row r="1"><{x}c r="AE1"><{x}v>1</{x}v></{x}c></{x}row>'
+             f'{rows}</{x}sheetData></{x}worksheet>').encode()
+    if refused:
+        with pytest.raises(read.ReadProblem) as problem:
+            read.check_extent(sheet)
+        assert problem.value.detail == "XFD1048576"
+    else:
+        read.check_extent(sheet)
 
