@@ -7,6 +7,9 @@ DB ?= data/demo.duckdb
 setup:
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q -e '.[test]'
+	# an editable install compiles nothing: without this, where PYTHONDONTWRITEBYTECODE is set, every
+	# `funds` command compiles the project's modules again (~0.07-0.1 s of each command's start)
+	$(PY) -m compileall -q funds pipelines schemas funds_cli app_pages >/dev/null
 
 demo: setup
 	test -f $(DB) || FUNDS_DB=$(DB) .venv/bin/funds demo --households 5000
