@@ -132,7 +132,8 @@ def _id_dict(c: str) -> str:
              f"(select distinct {c} as _k from raw where {c} is not null))")
     # the 17 leading digits as one BIGINT, computed once (a macro argument is repeated wherever it is used)
     digits = f"select *, try_cast(substr(t, 1, 17) as bigint) as n17 from ({cells})"
-    checked = f"select *, id_value_t(t, p) as v from (select *, id_problem_n(t, n17) as p from ({digits}))"
+    checked = (f"select *, id_value_t(t, p) as v from "
+               f"(select *, coalesce(excel_error({c}), id_problem_n(t, n17)) as p from ({digits}))")
     legacy = "coalesce(length(t) = 15 and p is null, false) as legacy"
     # sha256() returns hex: the outer digest's first 32 hex digits are the 128-bit hash
     digest = (f"select *, case when v is not null then sha256($opad || unhex(sha256($ipad || cast(v as blob)))) "
@@ -183,13 +184,14 @@ def build(kind: Kind, present: set[str]) -> tuple[list[tuple[str, str, str | Non
             continue
         fold = "cell" if col.type == TEXT else "clean"
         value, problem = _typed(col, f"unit_{col.name}")
+        problem = f"coalesce(excel_error({c}), {problem})" if problem else f"excel_error({c})"
         # NULL cells clean to NULL, whose value and problem are NULL: they need no entry
         cells = f"select _k, {fold}(_k) as {c} from (select distinct {c} as _k from raw where {c} is not null)"
         for name, expr in _stages(col, f"unit_{col.name}"):
             cells = f"select *, {expr} as {name} from ({cells})"
-        identity = f"select count(*) = 0 from {d} where v is distinct from _k" if col.type == TEXT else None
-        dicts.append((d, f"select _k, {value} as v, {problem or 'cast(null as varchar)'} as p from ({cells})",
-                      identity))
+        identity = (f"select count(*) = 0 from {d} where v is distinct from _k or p is not null"
+                    if col.type == TEXT else None)
+        dicts.append((d, f"select _k, {value} as v, {problem} as p from ({cells})", identity))
 
     def norm(same: set[str], extend: Extend | None = None) -> str:
         """The statement for `norm`, given the dictionaries that change nothing."""

@@ -303,20 +303,88 @@ def scan_every_sheet() -> None:
     EXTENT_SCAN_MB = MAX_UNZIPPED_MB
 
 
-def _check_sheets_extent(path: Path) -> None:
-    """check_extent of each worksheet of an .xlsx whose sheets' XML is small enough to scan at once."""
+def _check_sheets_extent(path: Path) -> set[str]:
+    """check_extent of each worksheet of an .xlsx whose sheets' XML is small enough to scan at once; returns
+    the worksheet parts it read that hold no error cell (`error_cells` need not read them again)."""
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as zf:
             sheets = [info for info in zf.infolist() if _is_sheet(info.filename)]
             if sum(info.file_size for info in sheets) > EXTENT_SCAN_MB * 2**20:
-                return
+                return set()
             parts = [zf.read(info) for info in sheets]
     except Exception:  # noqa: BLE001 - no zip (.xls), or a damaged one: calamine says what it cannot read
-        return
+        return set()
     for part in parts:
         check_extent(part)
+    return {info.filename for info, part in zip(sheets, parts, strict=True) if _ERROR_MARK not in part}
+
+
+_ERROR_MARK = b't="e"'  # a cell holding an Excel error value (#N/A, #DIV/0!...)
+_TAG_ATTRS = re.compile(rb'([\w.:-]+)="([^"]*)"')
+_CELL_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s")
+_CELL_REF = re.compile(rb"^([A-Z]{1,3})(\d{1,7})$")
+_CELL_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]*)</|</(?:[A-Za-z_][\w.-]*:)?c>")
+
+
+def sheet_parts(zf: Any) -> list[str]:
+    """The part of each sheet of an open .xlsx in the workbook's order (calamine's sheet index); [] when
+    the workbook part or its relationships cannot be read (then no sheet is known by its part)."""
+    try:
+        book, rels = zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return []
+    targets = {}
+    for tag in re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\s[^>]*>", rels):
+        attrs = dict(_TAG_ATTRS.findall(tag))
+        target = attrs.get(b"Target", b"").decode("utf-8", "replace")
+        targets[attrs.get(b"Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    parts = []
+    for tag in re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\s[^>]*>", book):
+        ids = [v for k, v in _TAG_ATTRS.findall(tag) if k.endswith(b":id")]
+        parts.append(targets.get(ids[0], "") if ids else "")
+    return parts
+
+
+def error_cells(xml: bytes) -> dict[tuple[int, int], str]:
+    """The Excel error values (#N/A, #DIV/0!...) of worksheet XML by (row, column), both from 0.
+
+    calamine and fastexcel read an error cell as blank: a paid date that is a VLOOKUP's #N/A would pass
+    for "not yet paid", and a required cell would be reported as empty. The text lets the check say
+    what the clerk sees (normalise: excel_error). A cell written without a reference (rare writers,
+    which compute no formulas) is not placed.
+    """
+    out: dict[tuple[int, int], str] = {}
+    at = xml.find(_ERROR_MARK)
+    while at >= 0:
+        start, end = xml.rfind(b"<", 0, at), xml.find(b">", at)
+        if start >= 0 and end >= 0 and _CELL_OPEN.match(xml, start) and xml[end - 1:end] != b"/":
+            ref = _CELL_REF.match(dict(_TAG_ATTRS.findall(xml[start:end])).get(b"r", b""))
+            value = _CELL_VALUE.search(xml, end)
+            if ref and value and value.group(1):
+                column = 0
+                for letter in ref.group(1):
+                    column = column * 26 + letter - 64
+                out[(int(ref.group(2)) - 1, column - 1)] = value.group(1).decode("utf-8", "replace").strip()
+        at = xml.find(_ERROR_MARK, at + 1)
+    return out
+
+
+def _sheet_errors(path: Path, index: int, clean: set[str]) -> dict[tuple[int, int], str]:
+    """`error_cells` of sheet `index` of an .xlsx ({} for any other workbook, or a part known `clean`)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = sheet_parts(zf)
+            part = parts[index] if index < len(parts) else ""
+            if not part or part in clean or part not in zf.NameToInfo:
+                return {}
+            xml = zf.read(part)
+    except Exception:  # noqa: BLE001 - no zip (.xls, read by calamine alone), or a damaged one: calamine says
+        return {}
+    return error_cells(xml) if _ERROR_MARK in xml else {}
 
 
 # ---------------------------------------------------------------- Excel
@@ -492,6 +560,8 @@ class ExcelSource:
         self._rows: list[list[Any]] | None = None
         self._typed: tuple[Any, pa.Table | None] | None = None  # the last _typed_table: (its arguments, result)
         self._scanned = False  # check_extent has passed the sheets (or they are too big for it to scan)
+        self._clean: set[str] = set()  # worksheet parts read by the scan that hold no error cell
+        self._errors: tuple[int, dict[tuple[int, int], str]] | None = None  # (sheet index, error_cells)
         self._sheet, head, self._cut = 0, None, False
         first = HEAD_ROWS * 10  # a sheet with nothing in these rows is taken for empty
         try:
@@ -526,14 +596,24 @@ class ExcelSource:
         """_check_sheets_extent before the first reader builds a sheet; fastexcel's try and calamine after it
         read the same sheets."""
         if not self._scanned:
-            _check_sheets_extent(self.path)
+            self._clean = _check_sheets_extent(self.path)
             self._scanned = True
+
+    def errors(self) -> dict[tuple[int, int], str]:
+        """The Excel error values of the sheet read (`error_cells`), by (row, column) from 0."""
+        if self._errors is None or self._errors[0] != self._sheet:
+            self._errors = (self._sheet, _sheet_errors(self.path, self._sheet, self._clean))
+        return self._errors[1]
 
     @property
     def rows(self) -> list[list[Any]]:
         """Every row of the sheet as calamine's cells (parsed on first use)."""
         if self._rows is None:
-            self._rows = self._parse()
+            rows = self._parse()
+            for (row, column), text in self.errors().items():  # calamine reads them as blank cells
+                if row < len(rows) and column < len(rows[row]):
+                    rows[row][column] = text
+            self._rows = rows
         return self._rows
 
     def head(self) -> list[list[str]]:
@@ -563,11 +643,17 @@ class ExcelSource:
 
         Every cell of a column is typed (strict, all rows sampled): a column mixing numbers and text
         makes fastexcel refuse, so a numeric cell in an ID column can never pass for typed digits.
+        fastexcel reads an Excel error value as a blank: a sheet with one is calamine's, whose cells
+        `rows` replaces with the errors' text. The sheet is searched for them (`errors`: its XML
+        inflated, ~0.14 s for a 125k-row roster) on a second thread while fastexcel parses it.
         """
         asked = (header_index, dict(columns), set(id_columns))
         if self._typed is None or self._typed[0] != asked:
             self._scan()  # before fastexcel builds the range
-            self._typed = (asked, _typed_table(self.path, self._sheet, header_index, columns, id_columns))
+            with ThreadPoolExecutor(1, thread_name_prefix="funds-errors") as pool:
+                errors = pool.submit(self.errors)
+                typed = _typed_table(self.path, self._sheet, header_index, columns, id_columns)
+                self._typed = (asked, None if errors.result() else typed)
         return self._typed[1]
 
     def _table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:

@@ -231,6 +231,14 @@ def invalid() -> None:
     ws.write_number(2, 5, 420102196606060000)
     wb.close()
     cases.append(("excel-mangled-id.xlsx", "payments", 3, "id_number", "excel-mangled-id"))
+    # a VLOOKUP that found nothing: the paid date is Excel's error value #N/A, not a blank
+    wb = xlsxwriter.Workbook(str(BAD / "excel-error.xlsx"))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, PAY_HEAD)
+    ws.write_row(1, 0, good[:-1])
+    ws.write_formula(1, len(PAY_HEAD) - 1, "=VLOOKUP(E2,到账!A:B,2,FALSE)", None, "#N/A")
+    wb.close()
+    cases.append(("excel-error.xlsx", "payments", 2, "paid_date", "excel-error"))
     write_csv(BAD / "excel-mangled-id-text.csv", [PAY_HEAD, pay(身份证号="4.20102E+17")])
     cases.append(("excel-mangled-id-text.csv", "payments", 2, "id_number", "excel-mangled-id"))
     # a truncated workbook, an empty file, binary junk

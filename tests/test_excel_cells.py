@@ -179,6 +179,49 @@ def test_a_big_workbook_keeps_its_row_numbers_and_a_numeric_id_cell_deep_in_it_i
     assert typed == [not numeric_id]
 
 
+@pytest.mark.parametrize("reader", ["calamine", "fastexcel"], indirect=True)
+def test_excel_error_values_are_refused_on_their_rows_not_read_as_blanks(
+        reader: list[bool] | None, catalogue_db: Path, tmp_path: Path) -> None:
+    """Both readers give an error cell as a blank: a VLOOKUP's #N/A in the paid date would have loaded
+    as "not yet paid", and #REF! in a name as an empty name. Each is refused on its row, with its text,
+    whichever reader read the sheet (fastexcel's table is set aside for calamine's when the sheet has one)."""
+    from funds import codes
+    from funds.idnumber import check_char
+
+    path = tmp_path / "roster.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["资金编码", "年度", "乡镇", "村", "姓名", "身份证号", "金额", "审批日期", "发放日期"])
+    for r in range(1, 41):
+        body = f"420102198001{r:05d}"
+        ws.write_row(r, 0, ["F01", 2007, "城关镇", "东村", f"张{r}", body + check_char(body), 10.0,
+                            "2007-03-05", "2007-03-09"])
+    ws.write_formula(2, 8, "=VLOOKUP(E3,发放!A:B,2,FALSE)", None, "#N/A")
+    ws.write_formula(4, 4, "=#REF!", None, "#REF!")
+    ws.write_formula(5, 6, "=1/0", None, "#DIV/0!")
+    wb.close()
+    out = _ingest(catalogue_db, path)
+    assert out.status == "rejected" and out.report.rows == 40
+    assert out.report.flatten() == [[3, "paid_date", "excel-error"], [5, "name", "excel-error"],
+                                    [6, "amount", "excel-error"]]
+    assert [i.value for i in out.report.errors] == ["#N/A", "#REF!", "#DIV/0!"]
+    assert "#N/A" in codes.message("excel-error", "en", row=3, column="paid_date", value="#N/A")
+    if reader is not None:
+        assert reader == [True]  # fastexcel read the sheet, and its blanks were not used
+
+
+def test_an_excel_error_value_in_a_csv_is_refused_as_in_a_workbook(catalogue_db: Path, tmp_path: Path) -> None:
+    """A CSV saved from Excel writes an error cell as its text: #N/A in a name or a date is refused the same way."""
+    from funds.idnumber import check_char
+
+    body = "42010219800100001"
+    path = tmp_path / "roster.csv"
+    path.write_text("资金编码,年度,乡镇,村,姓名,身份证号,金额,审批日期,发放日期\n"
+                    f"F01,2007,城关镇,东村,#N/A,{body + check_char(body)},10,2007-03-05,#VALUE!\n", encoding="utf-8")
+    out = _ingest(catalogue_db, path)
+    assert out.report.flatten() == [[2, "name", "excel-error"], [2, "paid_date", "excel-error"]]
+
+
 def test_cell_types_that_compare_equal_keep_their_own_text(tmp_path: Path) -> None:
     """TRUE next to 1 in one column: a lookup by value would have made both '1' (or both 'TRUE')."""
     path = tmp_path / "mixed.xlsx"

@@ -16,6 +16,13 @@ create or replace temp macro clean(s) as
 -- true when a cell holds something cell() would keep
 create or replace temp macro filled(s) as regexp_matches(s, '[^ \t\n\r\x{3000}\x{a0}\x{feff}]');
 
+-- an Excel error value (a formula that could not be computed), as Excel shows it and a CSV export
+-- writes it; a workbook's error cells are read as this text too (pipelines/read.py, error_cells)
+create or replace temp macro excel_error(s) as
+    case when s in ('#N/A', '#VALUE!', '#REF!', '#DIV/0!', '#NUM!', '#NAME?', '#NULL!', '#SPILL!', '#CALC!',
+                    '#GETTING_DATA', '#FIELD!', '#BLOCKED!', '#CONNECT!', '#BUSY!', '#UNKNOWN!')
+         then 'excel-error' end;
+
 -- numbers ---------------------------------------------------------------------------------
 create or replace temp macro num_text(s) as regexp_replace(s, '[,，\s]|元$|^[¥￥]', '', 'g');
 create or replace temp macro dec_value(s) as try_cast(num_text(s) as decimal(38,10));
