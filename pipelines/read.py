@@ -379,7 +379,7 @@ def _sheet_errors(path: Path, index: int, clean: set[str]) -> dict[tuple[int, in
         with zipfile.ZipFile(path) as zf:
             parts = sheet_parts(zf)
             part = parts[index] if index < len(parts) else ""
-            if not part or part in clean or part not in zf.NameToInfo:
+            if not part or part in clean or part not in zf.namelist():
                 return {}
             xml = zf.read(part)
     except Exception:  # noqa: BLE001 - no zip (.xls, read by calamine alone), or a damaged one: calamine says

@@ -210,6 +210,40 @@ def test_excel_error_values_are_refused_on_their_rows_not_read_as_blanks(
         assert reader == [True]  # fastexcel read the sheet, and its blanks were not used
 
 
+@pytest.mark.parametrize("layout", ["behind an empty sheet", "sheets' parts in another order"])
+def test_excel_error_values_are_found_in_the_sheet_that_is_read(layout: str, catalogue_db: Path,
+                                                                 tmp_path: Path) -> None:
+    """The sheet read is the first with data, in the workbook's order; its part is found through the
+    workbook's relationships, which need not follow the parts' names (sheet2.xml may come first)."""
+    import zipfile
+
+    from funds.idnumber import check_char
+
+    plain = tmp_path / "plain.xlsx"
+    wb = xlsxwriter.Workbook(str(plain))
+    wb.add_worksheet("说明")
+    ws = wb.add_worksheet("明细")
+    ws.write_row(0, 0, ["资金编码", "年度", "乡镇", "村", "姓名", "身份证号", "金额", "审批日期", "发放日期"])
+    body = "42010219800100001"
+    ws.write_row(1, 0, ["F01", 2007, "城关镇", "东村", "张三", body + check_char(body), 10.0, "2007-03-05"])
+    ws.write_formula(1, 8, "=VLOOKUP(E2,到账!A:B,2,FALSE)", None, "#N/A")
+    wb.close()
+    path = tmp_path / "roster.xlsx"
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if layout != "behind an empty sheet" and info.filename == "xl/_rels/workbook.xml.rels":
+                data = (data.replace(b"worksheets/sheet1.xml", b"@").replace(b"worksheets/sheet2.xml", b"worksheets/sheet1.xml")
+                        .replace(b"@", b"worksheets/sheet2.xml"))  # the first sheet is sheet2.xml, the roster
+            zout.writestr(info, data)
+    with zipfile.ZipFile(path) as zf:
+        assert read.sheet_parts(zf) == (["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"]
+                                        if layout == "behind an empty sheet"
+                                        else ["xl/worksheets/sheet2.xml", "xl/worksheets/sheet1.xml"])
+    out = _ingest(catalogue_db, path)
+    assert out.report.flatten() == [[2, "paid_date", "excel-error"]]
+
+
 def test_an_excel_error_value_in_a_csv_is_refused_as_in_a_workbook(catalogue_db: Path, tmp_path: Path) -> None:
     """A CSV saved from Excel writes an error cell as its text: #N/A in a name or a date is refused the same way."""
     from funds.idnumber import check_char
