@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from schemas.columns import KINDS, MONEY, Kind
+from schemas.columns import KINDS, MONEY, Column, Kind
 
 _UNIT_SUFFIX = re.compile(r"[(\[]?\s*(?:单位\s*[:：]?\s*)?(万元|元)\s*[)\]]?$")
 _ANY_SUFFIX = re.compile(r"\s*\([^()]*\)$")
@@ -112,6 +112,25 @@ def _title_unit(rows: list[list[str]]) -> Decimal | None:
             if m:
                 return WAN if m.group(1) == "万元" else ONE
     return None
+
+
+def missing(kind: Kind, header: Header) -> list[Column]:
+    """The required columns `header` lacks; for a kind that names its fund by code or by name, the code
+    first when neither is there."""
+    present = set(header.columns.values())
+    out = [c for c in kind.columns if c.required and c.name not in present]
+    if kind.either and not present.intersection(kind.either):
+        out.insert(0, kind.column(kind.either[0]))
+    return out
+
+
+def fits(head: list[list[str]], kind_name: str | None) -> bool:
+    """Whether these first rows hold the header of `kind_name` (every required column), or when it is None
+    of some kind (`guess_kind`): how the sheet to read is told from the others of a workbook."""
+    if kind_name is None:
+        return guess_kind(head) is not None
+    kind = KINDS[kind_name]
+    return not missing(kind, locate(kind, head))
 
 
 def guess_kind(head: list[list[str]]) -> str | None:

@@ -31,7 +31,7 @@ def build(path: Path, report: Report, lang: str = "zh", original_name: str | Non
           max_rows: int = MAX_ROWS) -> bytes:
     """The workbook bytes: sheet 1 the uploaded rows (bad cells marked), sheet 2 every listed problem."""
     kind = KINDS[report.kind]
-    source = open_source(path, original_name)
+    source = open_source(path, original_name, kind=report.kind)  # the sheet the check read
     try:
         head = source.head()
         header = locate(kind, head)

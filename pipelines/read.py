@@ -66,11 +66,13 @@ class Source(Protocol):
         """Let go of what the source holds on disk (a transcoded copy of the upload); idempotent."""
 
 
-def open_source(path: Path, original_name: str | None = None, head_only: bool = False) -> Source:
+def open_source(path: Path, original_name: str | None = None, head_only: bool = False,
+                kind: str | None = None) -> Source:
     """Open an upload by its file name's suffix (falling back to sniffing its first bytes).
 
     With `head_only` the source is good for `head()` alone: a CSV in GBK is not transcoded whole
-    (see `head_rows`)."""
+    (see `head_rows`). Of a workbook's sheets the one read is the first whose header is of `kind`
+    (of any kind when None), a visible one before a hidden one (`_choose_sheet`)."""
     name = original_name or path.name
     suffix = Path(name).suffix.lower()
     check_size(path)
@@ -79,19 +81,19 @@ def open_source(path: Path, original_name: str | None = None, head_only: bool = 
     if suffix in EXCEL_SUFFIXES or is_zip or is_ole:
         if not magic.strip() and not _has_text(path):
             raise ReadProblem("empty-file")  # nothing but whitespace, whatever its name says
-        return ExcelSource(path, head_only)
+        return ExcelSource(path, head_only, kind)
     if suffix in CSV_SUFFIXES or suffix == "":
         return CsvSource(path, head_only)
     raise ReadProblem("unsupported-file-type", suffix)
 
 
-def head_rows(path: Path, original_name: str | None = None) -> list[list[str]]:
+def head_rows(path: Path, original_name: str | None = None, kind: str | None = None) -> list[list[str]]:
     """The first rows of an upload as text (to preview it and tell its kind), the rows `head()` of
     a full source gives. A CSV's first MB is decoded where it lies: a GBK file is not transcoded
     whole first (~0.5 s a million rows, paid again by the check). A workbook over HEAD_COPY_MB is
     read from a copy cut after its first rows (`head_copy`): calamine parses a sheet whole (~1.1 s
     for a 125k-row roster), which the check then paid again. Raises ReadProblem as `open_source` does."""
-    source = open_source(path, original_name, head_only=True)
+    source = open_source(path, original_name, head_only=True, kind=kind)
     try:
         return source.head()
     finally:
@@ -519,21 +521,46 @@ def _first_rows(zf: Any, info: Any, rows: int) -> bytes | None:
     return bytes(data)
 
 
-def _sheet_rows(wb: Any, first: int, head_only: bool) -> tuple[int, list[list[Any]]]:
-    """The index and cells of the first sheet with a value in its `first` rows (only those rows if
-    `head_only`), or of the last sheet; the workbook is closed after."""
-    rows: list[list[Any]] = []
-    index = 0
+def _sheet_rows(wb: Any, first: int, head_only: bool, kind: str | None,
+                index: int | None = None) -> tuple[int, list[list[Any]]]:
+    """The index and cells (only its `first` rows if `head_only`) of sheet `index`, or when None of the
+    sheet `_choose_sheet` picks; the workbook is closed after."""
     try:
-        for index in range(len(wb.sheet_names)):
-            with _gc_paused():
-                rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False,
-                                                              nrows=first if head_only else None)
-            if _has_value(rows[:first]):
-                break
+        if index is None:
+            index = _choose_sheet(wb, first, kind)
+        with _gc_paused():
+            rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False, nrows=first if head_only else None)
     finally:
         wb.close()
     return index, rows
+
+
+def _choose_sheet(wb: Any, first: int, kind: str | None) -> int:
+    """The sheet to read: of those with a value in their `first` rows, the first whose header is of `kind`
+    (any kind when None; `header.fits`), a visible sheet before a hidden one (a WPS or Excel template
+    keeps its drop-down lists on a hidden sheet, sometimes the first), then the first with a value.
+    The last sheet when none has one (the caller then finds the workbook empty)."""
+    from python_calamine import SheetVisibleEnum
+
+    from pipelines.header import fits
+
+    count = len(wb.sheet_names)
+    if count < 2:
+        return 0
+    shown = [m.visible == SheetVisibleEnum.Visible for m in wb.sheets_metadata]
+    best: tuple[tuple[bool, bool], int] | None = None
+    for index in range(count):
+        with _gc_paused():
+            rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False, nrows=first)
+        if not _has_value(rows):
+            continue
+        head = [[_excel_text(c, False) for c in r] for r in rows[:HEAD_ROWS]]
+        rank = (not fits(head, kind), not (index < len(shown) and shown[index]))
+        if best is None or rank < best[0]:
+            best = (rank, index)
+        if rank == (False, False):
+            break  # a visible sheet with the header sought: no later one can do better
+    return best[1] if best is not None else count - 1
 
 
 def _has_value(rows: list[list[Any]]) -> bool:
@@ -552,11 +579,11 @@ class ExcelSource:
 
     encoding = None
 
-    def __init__(self, path: Path, head_only: bool = False) -> None:
+    def __init__(self, path: Path, head_only: bool = False, kind: str | None = None) -> None:
         from python_calamine import CalamineWorkbook
 
         check_zip(path)
-        self.path = path
+        self.path, self._kind = path, kind
         self._rows: list[list[Any]] | None = None
         self._typed: tuple[Any, pa.Table | None] | None = None  # the last _typed_table: (its arguments, result)
         self._scanned = False  # check_extent has passed the sheets (or they are too big for it to scan)
@@ -567,7 +594,7 @@ class ExcelSource:
         try:
             copy = head_copy(path, first)
             if copy is not None:
-                self._sheet, head = _sheet_rows(CalamineWorkbook.from_filelike(copy), first, True)
+                self._sheet, head = _sheet_rows(CalamineWorkbook.from_filelike(copy), first, True, kind)
                 self._cut = True
         except ReadProblem:
             raise  # a sheet too large to build: reading it whole would be worse
@@ -587,7 +614,7 @@ class ExcelSource:
         self._scan()
         try:
             self._sheet, rows = _sheet_rows(CalamineWorkbook.from_path(str(self.path)), first or HEAD_ROWS * 10,
-                                            first is not None)
+                                            first is not None, self._kind, self._sheet if self._cut else None)
         except Exception as exc:  # calamine raises many types for broken workbooks
             raise ReadProblem("unreadable-file", _short(exc)) from None
         return rows

@@ -138,7 +138,7 @@ def finish(con: duckdb.DuckDBPyConnection, report: Report, replacing: int | None
 
 def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, original_name: str | None,
            report: Report, into: Target) -> Staged | None:
-    source = open_source(path, original_name)
+    source = open_source(path, original_name, kind=kind.name)  # a workbook's sheet with this kind's header
     report.encoding = source.encoding
     head = source.head()
     header = hdr.locate(kind, head)
@@ -203,10 +203,7 @@ def _check_rows(con: duckdb.DuckDBPyConnection, kind: Kind, header: hdr.Header, 
 
 def _header_ok(kind: Kind, header: hdr.Header, head: list[list[str]], report: Report) -> bool:
     found = "、".join(header.found) or "-"
-    present = set(header.columns.values())
-    missing = [c for c in kind.columns if c.required and c.name not in present]
-    if kind.either and not present.intersection(kind.either):
-        missing.insert(0, kind.column(kind.either[0]))
+    missing = hdr.missing(kind, header)
     if missing:
         guessed = hdr.guess_kind(head)
         if guessed and guessed != kind.name:

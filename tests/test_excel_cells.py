@@ -323,7 +323,7 @@ def test_the_head_of_a_big_workbook_is_read_from_its_first_rows_alone(layout: st
     first = read.HEAD_ROWS * 10
     copy.seek(0)
     whole_rows = ExcelSource(path).rows
-    assert read._sheet_rows(CalamineWorkbook.from_filelike(copy), first, True)[1] == whole_rows[:first]
+    assert read._sheet_rows(CalamineWorkbook.from_filelike(copy), first, True, None)[1] == whole_rows[:first]
     full = ExcelSource(path).head()
     assert read.head_rows(path) == full
     assert full[0][0].startswith("2007年") and full[1][:2] == ["资金编码", "金额"]
@@ -511,3 +511,52 @@ def test_the_extent_counts_the_cells_a_reader_builds(rows: str, refused: bool) -
     else:
         read.check_extent(sheet)
 
+
+
+@pytest.mark.parametrize("layout", ["drop-down lists on a hidden first sheet", "instructions first",
+                                    "projects first, then payments", "an older copy on a hidden first sheet"])
+def test_the_sheet_read_is_the_one_with_the_header_sought(layout: str, catalogue_db: Path, tmp_path: Path) -> None:
+    """A template may keep its drop-down lists on a hidden sheet, or its instructions on the first one: the
+    sheet read is the first whose header is of the kind uploaded, not the first that holds anything, and
+    a visible sheet before a hidden one (an older copy of the roster kept out of sight).
+    The preview and `funds ingest auto` tell the kind from that sheet, and the marked copy of a rejected
+    upload shows its rows."""
+    from funds.idnumber import check_char
+    from pipelines import marked_xlsx
+    from pipelines.header import guess_kind
+    from pipelines.ingest import plan
+
+    path = tmp_path / "roster.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    first = wb.add_worksheet("lists" if layout.startswith("drop") else "说明")
+    if layout.startswith("drop"):
+        first.write_column(0, 0, ["城关镇", "石桥镇", "东村", "下村"])
+        first.hide()
+    elif layout.startswith("an older copy"):
+        first.write_row(0, 0, ["资金编码", "年度", "乡镇", "村", "姓名", "身份证号", "金额", "审批日期"])
+        first.write_row(1, 0, ["F01", 2007, "城关镇", "东村", "旧", "420102198001000012", 10.0, "2007-03-05"])
+        first.hide()
+    elif layout == "instructions first":
+        first.write_column(0, 0, ["填表说明：", "1. 身份证号请设置为文本格式", "2. 金额单位为元"])
+    else:
+        first.write_row(0, 0, ["资金编码", "项目编号", "项目名称", "项目资金", "批复日期"])
+        first.write_row(1, 0, ["F01", "XM1", "道路", 100, "2007-05-01"])
+    roster = wb.add_worksheet("明细")
+    roster.write_row(0, 0, ["资金编码", "年度", "乡镇", "村", "姓名", "身份证号", "金额", "审批日期"])
+    for r in range(1, 6):
+        body = f"420102198001{r:05d}"
+        roster.write_row(r, 0, ["F01", 2007, "城关镇", "东村", f"张{r}", body + check_char(body),
+                                -1.0 if r == 3 else 10.0, "2007-03-05"])
+    roster.activate()
+    wb.close()
+    out = _ingest(catalogue_db, path)
+    assert (out.status, out.report.rows, out.report.flatten()) == ("rejected", 5, [[4, "amount", "non-positive-amount"]])
+    if layout != "projects first, then payments":  # two kinds in one workbook: the preview shows the first
+        assert guess_kind(read.head_rows(path)) == "payments"
+        assert plan([path]) == [("payments", [path])]
+    marked = tmp_path / "marked.xlsx"
+    marked.write_bytes(marked_xlsx.build(path, out.report, "en"))
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(marked)).get_sheet_by_index(0).to_python()
+    assert rows[0][1:3] == ["资金编码", "年度"] and [r[5] for r in rows[1:6]] == [f"张{r}" for r in range(1, 6)]
