@@ -307,7 +307,8 @@ def scan_every_sheet() -> None:
 
 def _check_sheets_extent(path: Path) -> set[str]:
     """check_extent of each worksheet of an .xlsx whose sheets' XML is small enough to scan at once; returns
-    the worksheet parts it read that hold no error cell (`error_cells` need not read them again)."""
+    the worksheet parts it read that hold no error cell and no merged cell (`_sheet_notes` need not read
+    them again)."""
     import zipfile
 
     try:
@@ -320,10 +321,13 @@ def _check_sheets_extent(path: Path) -> set[str]:
         return set()
     for part in parts:
         check_extent(part)
-    return {info.filename for info, part in zip(sheets, parts, strict=True) if _ERROR_MARK not in part}
+    return {info.filename for info, part in zip(sheets, parts, strict=True)
+            if _ERROR_MARK not in part and _MERGE_MARK not in part}
 
 
 _ERROR_MARK = b't="e"'  # a cell holding an Excel error value (#N/A, #DIV/0!...)
+_MERGE_MARK = b"mergeCell"  # <mergeCells>, <mergeCell ref="A2:A9"/> (prefixed or not)
+_MERGE_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
 _TAG_ATTRS = re.compile(rb'([\w.:-]+)="([^"]*)"')
 _CELL_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s")
 _CELL_REF = re.compile(rb"^([A-Z]{1,3})(\d{1,7})$")
@@ -373,20 +377,37 @@ def error_cells(xml: bytes) -> dict[tuple[int, int], str]:
     return out
 
 
-def _sheet_errors(path: Path, index: int, clean: set[str]) -> dict[tuple[int, int], str]:
-    """`error_cells` of sheet `index` of an .xlsx ({} for any other workbook, or a part known `clean`)."""
+def merged_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of worksheet XML (after its cells) as (first row, first column, last row, last
+    column), all from 0."""
+    def number(letters: bytes) -> int:
+        n = 0
+        for letter in letters:
+            n = n * 26 + letter - 64
+        return n - 1
+
+    return [(int(r0) - 1, number(c0), int(r1) - 1, number(c1))
+            for c0, r0, c1, r1 in _MERGE_REF.findall(xml, max(xml.rfind(b"sheetData>"), 0))]
+
+
+SheetNotes = tuple[dict[tuple[int, int], str], list[tuple[int, int, int, int]]]  # error_cells, merged_ranges
+
+
+def _sheet_notes(path: Path, index: int, plain: set[str]) -> SheetNotes:
+    """`error_cells` and `merged_ranges` of sheet `index` of an .xlsx (none for any other workbook, or for a
+    part the extent scan found `plain`)."""
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as zf:
             parts = sheet_parts(zf)
             part = parts[index] if index < len(parts) else ""
-            if not part or part in clean or part not in zf.namelist():
-                return {}
+            if not part or part in plain or part not in zf.namelist():
+                return {}, []
             xml = zf.read(part)
     except Exception:  # noqa: BLE001 - no zip (.xls, read by calamine alone), or a damaged one: calamine says
-        return {}
-    return error_cells(xml) if _ERROR_MARK in xml else {}
+        return {}, []
+    return (error_cells(xml) if _ERROR_MARK in xml else {}), (merged_ranges(xml) if _MERGE_MARK in xml else [])
 
 
 # ---------------------------------------------------------------- Excel
@@ -522,17 +543,20 @@ def _first_rows(zf: Any, info: Any, rows: int) -> bytes | None:
 
 
 def _sheet_rows(wb: Any, first: int, head_only: bool, kind: str | None,
-                index: int | None = None) -> tuple[int, list[list[Any]]]:
-    """The index and cells (only its `first` rows if `head_only`) of sheet `index`, or when None of the
-    sheet `_choose_sheet` picks; the workbook is closed after."""
+                index: int | None = None) -> tuple[int, list[list[Any]], list[tuple[int, int, int, int]]]:
+    """The index, cells (only its `first` rows if `head_only`) and merged ranges (as `merged_ranges`; none
+    if `head_only`) of sheet `index`, or when None of the sheet `_choose_sheet` picks; the workbook is
+    closed after."""
     try:
         if index is None:
             index = _choose_sheet(wb, first, kind)
+        sheet = wb.get_sheet_by_index(index)
         with _gc_paused():
-            rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False, nrows=first if head_only else None)
+            rows = sheet.to_python(skip_empty_area=False, nrows=first if head_only else None)
+        merged = [] if head_only else [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
     finally:
         wb.close()
-    return index, rows
+    return index, rows, merged
 
 
 def _choose_sheet(wb: Any, first: int, kind: str | None) -> int:
@@ -587,14 +611,16 @@ class ExcelSource:
         self._rows: list[list[Any]] | None = None
         self._typed: tuple[Any, pa.Table | None] | None = None  # the last _typed_table: (its arguments, result)
         self._scanned = False  # check_extent has passed the sheets (or they are too big for it to scan)
-        self._clean: set[str] = set()  # worksheet parts read by the scan that hold no error cell
-        self._errors: tuple[int, dict[tuple[int, int], str]] | None = None  # (sheet index, error_cells)
+        self._plain: set[str] = set()  # worksheet parts read by the scan that hold no error or merged cell
+        self._notes: tuple[int, SheetNotes] | None = None  # (sheet index, _sheet_notes)
+        self._merged: list[tuple[int, int, int, int]] = []  # calamine's merged ranges of the sheet parsed
+        self.filled: tuple[int, int, str] | None = None  # merged cells filled: (how many, first row, its column)
         self._sheet, head, self._cut = 0, None, False
         first = HEAD_ROWS * 10  # a sheet with nothing in these rows is taken for empty
         try:
             copy = head_copy(path, first)
             if copy is not None:
-                self._sheet, head = _sheet_rows(CalamineWorkbook.from_filelike(copy), first, True, kind)
+                self._sheet, head, _ = _sheet_rows(CalamineWorkbook.from_filelike(copy), first, True, kind)
                 self._cut = True
         except ReadProblem:
             raise  # a sheet too large to build: reading it whole would be worse
@@ -613,24 +639,31 @@ class ExcelSource:
 
         self._scan()
         try:
-            self._sheet, rows = _sheet_rows(CalamineWorkbook.from_path(str(self.path)), first or HEAD_ROWS * 10,
-                                            first is not None, self._kind, self._sheet if self._cut else None)
+            self._sheet, rows, merged = _sheet_rows(CalamineWorkbook.from_path(str(self.path)),
+                                                    first or HEAD_ROWS * 10, first is not None, self._kind,
+                                                    self._sheet if self._cut else None)
         except Exception as exc:  # calamine raises many types for broken workbooks
             raise ReadProblem("unreadable-file", _short(exc)) from None
+        if first is None:
+            self._merged = merged
         return rows
 
     def _scan(self) -> None:
         """_check_sheets_extent before the first reader builds a sheet; fastexcel's try and calamine after it
         read the same sheets."""
         if not self._scanned:
-            self._clean = _check_sheets_extent(self.path)
+            self._plain = _check_sheets_extent(self.path)
             self._scanned = True
 
+    def notes(self) -> SheetNotes:
+        """The Excel error values (`error_cells`) and merged ranges of the sheet read, from its XML."""
+        if self._notes is None or self._notes[0] != self._sheet:
+            self._notes = (self._sheet, _sheet_notes(self.path, self._sheet, self._plain))
+        return self._notes[1]
+
     def errors(self) -> dict[tuple[int, int], str]:
-        """The Excel error values of the sheet read (`error_cells`), by (row, column) from 0."""
-        if self._errors is None or self._errors[0] != self._sheet:
-            self._errors = (self._sheet, _sheet_errors(self.path, self._sheet, self._clean))
-        return self._errors[1]
+        """The Excel error values of the sheet read, by (row, column) from 0."""
+        return self.notes()[0]
 
     @property
     def rows(self) -> list[list[Any]]:
@@ -656,13 +689,47 @@ class ExcelSource:
         load_arrow(con, [self.table(header_index, columns, id_columns)], columns)
 
     def table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table:
-        """The data rows as strings (a column at a time: text cells pass through, others are formatted)."""
+        """The data rows as strings (a column at a time: text cells pass through, others are formatted),
+        merged cells filled down (`_fill_merged`)."""
         if self._cut and self._rows is None:
             typed = self._typed_table(header_index, columns, id_columns)
             if typed is not None:
-                return typed
+                return self._fill_merged(typed, header_index, columns, self.notes()[1])
         with _gc_paused():
-            return self._table(header_index, columns, id_columns)
+            table = self._table(header_index, columns, id_columns)
+        return self._fill_merged(table, header_index, columns, self._merged)
+
+    def _fill_merged(self, table: pa.Table, header_index: int, columns: dict[int, str],
+                     merged: list[tuple[int, int, int, int]]) -> pa.Table:
+        """`table` with each cell merged down over data rows (a township written once beside its villages'
+        rows) filled into every row it covers, as the sheet shows it; `filled` says how many and where.
+
+        Money and decimal columns are not filled: an amount merged over a household's rows is one amount,
+        not one a row, and each row left blank is reported as such. Only the merged range's first
+        column holds its value; a range across columns fills that column alone.
+        """
+        from schemas.columns import DECIMAL, KINDS, MONEY
+
+        numeric = {c.name for c in KINDS[self._kind].columns if c.type in (MONEY, DECIMAL)} if self._kind else set()
+        spans: dict[str, list[tuple[int, int]]] = {}
+        first: tuple[int, str] | None = None
+        for r0, c0, r1, _ in sorted(merged):
+            name = columns.get(c0)
+            if r1 > r0 > header_index and name is not None and name not in numeric:
+                spans.setdefault(name, []).append((r0 - header_index - 1, r1 - header_index - 1))
+                first = first or (r0 + 1, name)  # the first row's leftmost (merged sorted by row, column)
+        if not spans or first is None:
+            return table
+        height = table.num_rows
+        for name, ranges in spans.items():
+            values = table.column(name).to_pylist()
+            for top, bottom in ranges:
+                if top < height:
+                    for i in range(top + 1, min(bottom, height - 1) + 1):
+                        values[i] = values[i] or values[top]
+            table = table.set_column(table.schema.get_field_index(name), name, pa.array(values, pa.string()))
+        self.filled = (sum(map(len, spans.values())), *first)
+        return table
 
     def _typed_table(self, header_index: int, columns: dict[int, str], id_columns: set[str]) -> pa.Table | None:
         """The same table from fastexcel's typed columns (~2x calamine's parse and cell formatting, and

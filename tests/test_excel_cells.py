@@ -560,3 +560,49 @@ def test_the_sheet_read_is_the_one_with_the_header_sought(layout: str, catalogue
 
     rows = CalamineWorkbook.from_path(str(marked)).get_sheet_by_index(0).to_python()
     assert rows[0][1:3] == ["资金编码", "年度"] and [r[5] for r in rows[1:6]] == [f"张{r}" for r in range(1, 6)]
+
+
+@pytest.mark.parametrize("reader", ["calamine", "fastexcel"], indirect=True)
+def test_cells_merged_down_over_rows_are_filled_into_each_row(reader: list[bool] | None, catalogue_db: Path,
+                                                             tmp_path: Path) -> None:
+    """A roster writes a township once, merged beside its villages' rows, and a batch's approval date once:
+    each row gets the value the sheet shows beside it, and the report says so. An amount merged over two
+    rows is one amount, not one a row: the second row is reported as having none."""
+    import duckdb
+
+    from funds.idnumber import check_char
+
+    def roster(path: Path, merged_amount: bool, who: str = "张") -> None:
+        wb = xlsxwriter.Workbook(str(path))
+        ws = wb.add_worksheet()
+        ws.merge_range(0, 0, 0, 7, "2007年补贴资金发放明细表")
+        ws.write_row(1, 0, ["乡镇", "村", "资金编码", "年度", "姓名", "身份证号", "金额", "审批日期"])
+        for r in range(2, 14):
+            body = f"420102198001{r:05d}"
+            ws.write_row(r, 1, ["东村" if r < 8 else "西村", "F01", 2007, f"{who}{r}", body + check_char(body)])
+            if not (merged_amount and r in (4, 5)):
+                ws.write_number(r, 6, 10.0)
+        ws.merge_range(2, 0, 7, 0, "城关镇")  # A3:A8
+        ws.merge_range(8, 0, 13, 0, "石桥镇")  # A9:A14
+        ws.merge_range(2, 7, 13, 7, "2007-03-05")  # one approval date for the batch
+        if merged_amount:
+            ws.merge_range(4, 6, 5, 6, 20.0)  # G5:G6
+        wb.close()
+
+    path = tmp_path / "roster.xlsx"
+    roster(path, merged_amount=False)
+    out = _ingest(catalogue_db, path)
+    assert (out.status, out.report.rows, out.report.flatten()) == ("loaded", 12, [])
+    assert [(i.code, i.row, i.column, i.value) for i in out.report.warnings] == [
+        ("merged-cells-filled", 3, "township", "3")]
+    with duckdb.connect(str(catalogue_db), read_only=True) as con:
+        stored = con.execute("select row_no, township, approved_date from payment_rows order by row_no").fetchall()
+    assert [(r, t) for r, t, _ in stored] == [(r, "城关镇" if r <= 8 else "石桥镇") for r in range(3, 15)]
+    assert {str(d) for _, _, d in stored} == {"2007-03-05"}
+    if reader is not None:
+        assert reader == [True]
+
+    again = tmp_path / "amount.xlsx"
+    roster(again, merged_amount=True, who="李")  # not the rows loaded above
+    out = _ingest(catalogue_db, again)
+    assert out.report.flatten() == [[6, "amount", "missing-value"]]
