@@ -47,6 +47,7 @@ class _Reader:
     idle: list[duckdb.DuckDBPyConnection] = field(default_factory=list)  # cursors given back for reuse
     warming: duckdb.DuckDBPyConnection | None = None  # the cursor of the `on_open` work, while it runs
     warmed: threading.Event = field(default_factory=threading.Event)  # set once that work has ended (or none was asked)
+    worker: threading.Thread | None = None  # the thread of that work: joined at exit, see `clear`
 
 
 _lock = threading.Lock()  # guards _open and every reader's users/retired
@@ -146,6 +147,11 @@ def clear() -> None:
             with _lock:  # again: an interrupt that comes before its query starts is lost
                 if reader.warming is not None:
                     reader.warming.interrupt()
+        if reader.worker is not None and reader.worker is not threading.current_thread():
+            # its thread ends after `warmed`, letting go of the connection's last references as it does:
+            # an interpreter that began to shut down meanwhile stops that thread inside DuckDB, which
+            # aborts the process ("terminate called ... exception not rethrown")
+            reader.worker.join(max(deadline - time.monotonic(), 0.1))
 
 
 def _acquire(db: Path) -> _Reader | None:
@@ -176,7 +182,9 @@ def _acquire(db: Path) -> _Reader | None:
         if work is None:
             fresh.warmed.set()
         else:
-            threading.Thread(target=_run_on_open, args=(fresh, work), name="funds-snapshot-open", daemon=True).start()
+            fresh.worker = threading.Thread(target=_run_on_open, args=(fresh, work), name="funds-snapshot-open",
+                                            daemon=True)
+            fresh.worker.start()
     return fresh
 
 
