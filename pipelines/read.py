@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import io
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -165,8 +166,8 @@ EXTENT_SCAN_DEFAULT_MB = 16  # sheets whose XML is at most this big are scanned 
 EXTENT_SCAN_MB = EXTENT_SCAN_DEFAULT_MB
 _REF = 0x223D7220  # ' r="' read as a little-endian uint32
 _AS_SPACE = bytes.maketrans(b"\t\n\r", b"   ")
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[ />]")
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[ />]")
+_ODD_REFS = (b" r='", b" r =", b" r= ")  # r='A1', r = "A1" (tabs and line breaks already spaces): as r="A1" first
+_ANY_REF = re.compile(rb"(\s)r\s*=\s*[\"']([^\"']*)[\"']")
 
 
 def check_extent(xml: bytes) -> None:
@@ -174,43 +175,59 @@ def check_extent(xml: bytes) -> None:
 
     calamine (and fastexcel on it) allocates rows x columns of the range its cells span: a 2 KB sheet
     with cells in A1 and XFD1048576 asks for 550 GB, and the process aborts (calamine#693). The range
-    is bounded by the largest row and column any reference names, plus one row or column for each
-    row or cell written without one (a reader numbers those on from the last).
+    is bounded by the largest row and column the references of cells and rows name, plus one row or
+    column for each row or cell written without one (a reader numbers those on from the last).
 
     That bound counts every cell written, and the range holds only cells with a value: a cell that is
     only formatted (`<c r="XFD1048576" s="3"/>`, as Excel writes when a far cell was given a border
-    or a number format) costs a reader nothing. So a sheet over the bound is measured again over the
-    cells with a value (`_References.valued`), and refused only if it is still too large.
+    or a number format) costs a reader nothing. So a sheet over the bound, where every cell has its
+    reference, is measured again without the cells that surely hold nothing (`_References.empty`:
+    written `<c .../>` or `<c ...></c>`), and refused only if it is still too large. An under-count
+    would abort the process, so anything else (children of any kind, a quote or '>' out of place)
+    counts as a value.
     """
     if len(xml) < 8:
         return
     xml = xml.translate(_AS_SPACE)  # a tab or line break between a tag's parts reads as a space
+    if any(odd in xml for odd in _ODD_REFS):
+        xml = _ANY_REF.sub(rb'\1r="\2"', xml)
+    if b":c" in xml or b":row" in xml:
+        xml = _unprefixed(xml)  # <x:c> as <c>: what a reader reads, whatever the prefix
+    opening = _SHEET_DATA.search(xml)
+    xml = xml[opening.start() if opening else 0:max(xml.rfind(b"sheetData>"), 0) or len(xml)]  # cells only
     refs = _References(xml)
-    rows, cols = refs.extent(valued=False)
-    if rows * cols <= MAX_SHEET_CELLS:
-        return
-    if refs.prefixed:
-        refs = _References(_unprefixed(xml))
-    rows, cols = refs.extent(valued=True)
+    rows, cols = refs.extent(empty_left_out=False)
+    if rows * cols > MAX_SHEET_CELLS and not refs.implicit_cells:
+        rows, cols = refs.extent(empty_left_out=True)
     if rows * cols > MAX_SHEET_CELLS:
         raise ReadProblem("sheet-too-large", f"{_column_name(cols)}{rows}")
 
 
+_CLOSE_C = int.from_bytes(b"</c>", "little")
+
+
 class _References:
-    """The `r="..."` references of worksheet XML (cells' and rows'), located with numpy."""
+    """The `r="..."` references of the cells and rows of unprefixed sheetData XML, located with numpy
+    (a reference of any other element is no cell's: it places nothing)."""
 
     def __init__(self, xml: bytes) -> None:
         import numpy as np
 
         a = np.frombuffer(xml, np.uint8)
+        self.a, self.padded = a, np.concatenate([a, np.zeros(16, np.uint8)])
         quotes = np.flatnonzero(a == 34)
         quotes = quotes[quotes >= 3]
-        words = np.ndarray((len(a) - 3,), "<u4", xml, 0, (1,))  # the 4 bytes at each offset
-        opening = np.flatnonzero(words[quotes - 3] == _REF)
-        self.start = quotes[opening] + 1
-        self.end = quotes[np.minimum(opening + 1, len(quotes) - 1)]  # the next quote mark closes the reference
-        self.a = a
-        self.padded = np.concatenate([a, np.zeros(16, np.uint8)])
+        self.words = np.ndarray((max(len(a) - 3, 0),), "<u4", xml, 0, (1,))  # the 4 bytes at each offset
+        opening = np.flatnonzero(self.words[quotes - 3] == _REF) if len(quotes) else np.zeros(0, np.int64)
+        start = quotes[opening] + 1
+        end = quotes[np.minimum(opening + 1, len(quotes) - 1)]  # the next quote mark closes the reference
+        self.tags = np.flatnonzero(a == 60)  # every '<'
+        owner = self.tags[np.maximum(np.searchsorted(self.tags, start) - 1, 0)] if len(self.tags) else start
+        one, two, three, four = (self.padded[owner + k] for k in (1, 2, 3, 4))
+        cell = (one == 99) & (two == 32)  # the reference is in a '<c ' tag
+        row = (one == 114) & (two == 111) & (three == 119) & (four == 32)  # '<row '
+        keep = cell | row
+        self.start, self.end, self.cell = start[keep], end[keep], cell[keep]
         letters = np.zeros(len(self.start), np.int64)
         run = np.ones(len(self.start), bool)
         for k in range(4):  # a column has at most 3 letters; a 4th makes it too wide anyway
@@ -219,23 +236,17 @@ class _References:
             letters += run
         self.letters = letters
         self.digits = np.clip(self.end - self.start - letters, 0, None)
-        self.prefixed = b":c" in xml or b":row" in xml
-        if self.prefixed:  # elements in a prefix (x:c): count opening tags whatever it is
-            cells, row_tags = len(_CELL_TAG.findall(xml)), len(_ROW_TAG.findall(xml))
-        else:
-            cells = sum(xml.count(t) for t in (b"<c ", b"<c>", b"<c/"))
-            row_tags = sum(xml.count(t) for t in (b"<row ", b"<row>", b"<row/"))
-        self.implicit_cells = max(0, cells - int((letters > 0).sum()))
-        self.implicit_rows = max(0, row_tags - int((letters == 0).sum()))
+        cells = sum(xml.count(t) for t in (b"<c ", b"<c>", b"<c/"))
+        row_tags = sum(xml.count(t) for t in (b"<row ", b"<row>", b"<row/"))
+        self.implicit_cells = max(0, cells - int(self.cell.sum()))
+        self.implicit_rows = max(0, row_tags - int((~self.cell).sum()))
 
-    def extent(self, valued: bool) -> tuple[int, int]:
-        """The rows and columns a reader's range could span; `valued`: of the referenced cells only those
-        with a value count (the XML unprefixed)."""
-        counted = slice(None)
-        if valued:
-            counted = (self.letters == 0) | self.valued()
-            if not self.implicit_cells:  # every cell is placed by its reference: rows alone span nothing
-                counted &= self.letters > 0
+    def extent(self, empty_left_out: bool) -> tuple[int, int]:
+        """The rows and columns a reader's range could span; `empty_left_out`: only the cells that may hold
+        a value count (for a sheet whose every cell has its reference: rows alone then span nothing)."""
+        import numpy as np
+
+        counted = self.cell & ~self.empty() if empty_left_out else np.ones(len(self.start), bool)
         start, letters, digits = self.start[counted], self.letters[counted], self.digits[counted]
         rows = cols = 0
         if len(start):
@@ -243,25 +254,23 @@ class _References:
             cols = _numbers(self.padded, start, letters, 26, 64)
         return rows + self.implicit_rows, cols + self.implicit_cells
 
-    def valued(self) -> Any:
-        """For each reference, whether its element holds a value: a `<v>` or an inline `<is>` before its
-        `</c>` (a cell's children are f, v, is; calamine builds a cell from v or is, not from a formula
-        alone). A row reference's answer is not used."""
+    def empty(self) -> Any:
+        """For each reference, whether its cell surely holds nothing: its start tag, up to the first '>' after
+        the reference with no quote mark left open and no '<' before it, is `.../>` or is followed at once
+        by `</c>`."""
         import numpy as np
 
         a, padded = self.a, self.padded
-        closing = np.append(np.flatnonzero(a == 62), len(a))
-        tag_end = closing[np.searchsorted(closing, self.end)]  # the '>' closing the start tag
-        open_tag = padded[tag_end - 1] != 47  # not `<c .../>`
-        tags = np.flatnonzero(a == 60)  # each '<', then the characters after it
-        one, two, three = padded[tags + 1], padded[tags + 2], padded[tags + 3]
-        values = tags[((one == 118) & ((two == 62) | (two == 32)))  # <v> or <v ...>
-                      | ((one == 105) & (two == 115) & ((three == 62) | (three == 32)))]  # <is>
-        closes = tags[(one == 47) & (two == 99) & (three == 62)]  # </c>
-        never = len(a) + 1
-        next_value = np.append(values, never)[np.searchsorted(values, tag_end)]
-        next_close = np.append(closes, never)[np.searchsorted(closes, tag_end)]
-        return open_tag & (next_value < next_close)
+        quoted = np.cumsum((a == 34) | (a == 39))  # " and ', counted up to each offset
+        ends = np.append(np.flatnonzero(a == 62), len(a))
+        tag_end = ends[np.searchsorted(ends, self.end)]
+        after = np.append(self.tags, len(a))[np.searchsorted(self.tags, self.end)]
+        closed = (quoted[np.minimum(tag_end, len(a) - 1)] - quoted[self.end]) % 2 == 0
+        plain = closed & (tag_end < after) & (tag_end < len(a))
+        self_closing = padded[tag_end - 1] == 47
+        words = np.append(self.words, np.zeros(8, self.words.dtype))
+        paired = words[np.minimum(tag_end + 1, len(words) - 1)] == _CLOSE_C
+        return plain & (self_closing | paired)
 
 
 def _numbers(padded: Any, at: Any, widths: Any, base: int, zero: int) -> int:
@@ -279,11 +288,11 @@ def _numbers(padded: Any, at: Any, widths: Any, base: int, zero: int) -> int:
     return int(value.max())
 
 
-_PREFIX = re.compile(rb"</?([A-Za-z_][\w.-]*):(?:c|row|v|is|f)[ />]")
+_PREFIX = re.compile(rb"</?([A-Za-z_][\w.-]*):(?:c|row|v|is|f|sheetData|worksheet)[ />]")
 
 
 def _unprefixed(xml: bytes) -> bytes:
-    """Worksheet XML with its elements' prefixes taken off (`<x:c>` as `<c>`), for `_References.valued`."""
+    """Worksheet XML with its elements' prefixes taken off (`<x:c>` as `<c>`), as a reader reads them."""
     for prefix in set(_PREFIX.findall(xml)):
         xml = xml.replace(b"<" + prefix + b":", b"<").replace(b"</" + prefix + b":", b"</")
     return xml
@@ -314,7 +323,9 @@ def _check_sheets_extent(path: Path) -> set[str]:
     try:
         with zipfile.ZipFile(path) as zf:
             sheets = [info for info in zf.infolist() if _is_sheet(info.filename)]
-            if sum(info.file_size for info in sheets) > EXTENT_SCAN_MB * 2**20:
+            # a workbook small enough to be parsed whole for its head has no cut head scanned instead
+            if (sum(info.file_size for info in sheets) > EXTENT_SCAN_MB * 2**20
+                    and path.stat().st_size > HEAD_COPY_MB * 2**20):
                 return set()
             parts = [zf.read(info) for info in sheets]
     except Exception:  # noqa: BLE001 - no zip (.xls), or a damaged one: calamine says what it cannot read
@@ -322,16 +333,22 @@ def _check_sheets_extent(path: Path) -> set[str]:
     for part in parts:
         check_extent(part)
     return {info.filename for info, part in zip(sheets, parts, strict=True)
-            if _ERROR_MARK not in part and _MERGE_MARK not in part}
+            if _ERROR_MARK not in part and _ERROR_QUOTED not in part and _MERGE_MARK not in part}
 
 
 _ERROR_MARK = b't="e"'  # a cell holding an Excel error value (#N/A, #DIV/0!...)
+_ERROR_QUOTED = b"t='e'"
 _MERGE_MARK = b"mergeCell"  # <mergeCells>, <mergeCell ref="A2:A9"/> (prefixed or not)
 _MERGE_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
-_TAG_ATTRS = re.compile(rb'([\w.:-]+)="([^"]*)"')
+_TAG_ATTRS = re.compile(rb"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CELL_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s")
 _CELL_REF = re.compile(rb"^([A-Z]{1,3})(\d{1,7})$")
-_CELL_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]*)</|</(?:[A-Za-z_][\w.-]*:)?c>")
+_CELL_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v(?:\s[^>]*)?>([^<]*)</|</(?:[A-Za-z_][\w.-]*:)?c>")
+
+
+def _attributes(tag: bytes) -> dict[bytes, bytes]:
+    """The attributes of one start tag (either quote mark)."""
+    return {name: double or single for name, double, single in _TAG_ATTRS.findall(tag)}
 
 
 def sheet_parts(zf: Any) -> list[str]:
@@ -343,12 +360,12 @@ def sheet_parts(zf: Any) -> list[str]:
         return []
     targets = {}
     for tag in re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\s[^>]*>", rels):
-        attrs = dict(_TAG_ATTRS.findall(tag))
+        attrs = _attributes(tag)
         target = attrs.get(b"Target", b"").decode("utf-8", "replace")
-        targets[attrs.get(b"Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[attrs.get(b"Id")] = posixpath.normpath(target.lstrip("/") if target.startswith("/") else "xl/" + target)
     parts = []
     for tag in re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\s[^>]*>", book):
-        ids = [v for k, v in _TAG_ATTRS.findall(tag) if k.endswith(b":id")]
+        ids = [v for k, v in _attributes(tag).items() if k.endswith(b":id")]
         parts.append(targets.get(ids[0], "") if ids else "")
     return parts
 
@@ -362,18 +379,17 @@ def error_cells(xml: bytes) -> dict[tuple[int, int], str]:
     which compute no formulas) is not placed.
     """
     out: dict[tuple[int, int], str] = {}
-    at = xml.find(_ERROR_MARK)
-    while at >= 0:
+    marks = sorted(m.start() for m in re.finditer(re.escape(_ERROR_MARK) + b"|" + re.escape(_ERROR_QUOTED), xml))
+    for at in marks:
         start, end = xml.rfind(b"<", 0, at), xml.find(b">", at)
         if start >= 0 and end >= 0 and _CELL_OPEN.match(xml, start) and xml[end - 1:end] != b"/":
-            ref = _CELL_REF.match(dict(_TAG_ATTRS.findall(xml[start:end])).get(b"r", b""))
+            ref = _CELL_REF.match(_attributes(xml[start:end]).get(b"r", b""))
             value = _CELL_VALUE.search(xml, end)
             if ref and value and value.group(1):
                 column = 0
                 for letter in ref.group(1):
                     column = column * 26 + letter - 64
                 out[(int(ref.group(2)) - 1, column - 1)] = value.group(1).decode("utf-8", "replace").strip()
-        at = xml.find(_ERROR_MARK, at + 1)
     return out
 
 
@@ -407,7 +423,8 @@ def _sheet_notes(path: Path, index: int, plain: set[str]) -> SheetNotes:
             xml = zf.read(part)
     except Exception:  # noqa: BLE001 - no zip (.xls, read by calamine alone), or a damaged one: calamine says
         return {}, []
-    return (error_cells(xml) if _ERROR_MARK in xml else {}), (merged_ranges(xml) if _MERGE_MARK in xml else [])
+    errors = error_cells(xml) if _ERROR_MARK in xml or _ERROR_QUOTED in xml else {}
+    return errors, (merged_ranges(xml) if _MERGE_MARK in xml else [])
 
 
 # ---------------------------------------------------------------- Excel
@@ -560,10 +577,12 @@ def _sheet_rows(wb: Any, first: int, head_only: bool, kind: str | None,
 
 
 def _choose_sheet(wb: Any, first: int, kind: str | None) -> int:
-    """The sheet to read: of those with a value in their `first` rows, the first whose header is of `kind`
-    (any kind when None; `header.fits`), a visible sheet before a hidden one (a WPS or Excel template
-    keeps its drop-down lists on a hidden sheet, sometimes the first), then the first with a value.
-    The last sheet when none has one (the caller then finds the workbook empty)."""
+    """The sheet to read: of those with a value in their `first` rows, a visible one before any hidden one
+    (a WPS or Excel template keeps its drop-down lists on a hidden sheet, sometimes the first; a hidden
+    sheet with the right header may be a stale copy, and must not be read in place of the visible roster
+    whose header has a mistake: that one is then refused for its header), and of those the first whose
+    header is of `kind` (any kind when None; `header.fits`), then the first. The last sheet when none
+    has a value (the caller then finds the workbook empty)."""
     from python_calamine import SheetVisibleEnum
 
     from pipelines.header import fits
@@ -579,7 +598,7 @@ def _choose_sheet(wb: Any, first: int, kind: str | None) -> int:
         if not _has_value(rows):
             continue
         head = [[_excel_text(c, False) for c in r] for r in rows[:HEAD_ROWS]]
-        rank = (not fits(head, kind), not (index < len(shown) and shown[index]))
+        rank = (not (index < len(shown) and shown[index]), not fits(head, kind))
         if best is None or rank < best[0]:
             best = (rank, index)
         if rank == (False, False):
@@ -705,8 +724,9 @@ class ExcelSource:
         rows) filled into every row it covers, as the sheet shows it; `filled` says how many and where.
 
         Money and decimal columns are not filled: an amount merged over a household's rows is one amount,
-        not one a row, and each row left blank is reported as such. Only the merged range's first
-        column holds its value; a range across columns fills that column alone.
+        not one a row, and each row left blank is reported as such. A row that holds nothing else is not
+        filled: a blank row stays blank, and a note merged over a block of rows stays one note row.
+        A range across columns fills its first column, which holds its value.
         """
         from schemas.columns import DECIMAL, KINDS, MONEY
 
@@ -720,13 +740,21 @@ class ExcelSource:
                 first = first or (r0 + 1, name)  # the first row's leftmost (merged sorted by row, column)
         if not spans or first is None:
             return table
+        import pyarrow.compute as pc
+
         height = table.num_rows
+        counts = None  # each row's non-blank cells, over the columns read
+        for n in dict.fromkeys(columns.values()):
+            cells = pc.cast(pc.fill_null(pc.not_equal(table.column(n), ""), False), pa.int32())
+            counts = cells if counts is None else pc.add(counts, cells)
+        something = counts.to_pylist() if counts is not None else [0] * height
         for name, ranges in spans.items():
             values = table.column(name).to_pylist()
             for top, bottom in ranges:
                 if top < height:
                     for i in range(top + 1, min(bottom, height - 1) + 1):
-                        values[i] = values[i] or values[top]
+                        if something[i]:
+                            values[i] = values[i] or values[top]
             table = table.set_column(table.schema.get_field_index(name), name, pa.array(values, pa.string()))
         self.filled = (sum(map(len, spans.values())), *first)
         return table

@@ -436,7 +436,7 @@ def test_a_far_cell_below_a_big_workbooks_head_is_refused_where_its_sheet_is_sca
 
 @pytest.mark.parametrize("layout", ["small", "big", "big, every sheet scanned", "prefixed elements"])
 def test_a_far_cell_that_is_only_formatted_does_not_stop_a_roster_loading(
-        layout: str, catalogue_db: Path, tmp_path: Path) -> None:
+        layout: str, catalogue_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A formatted cell with no value spans nothing: calamine and fastexcel build only cells with a value.
     The extent check measures those, and the roster loads whole however far the formatted cell is."""
     import zipfile
@@ -451,8 +451,11 @@ def test_a_far_cell_that_is_only_formatted_does_not_stop_a_roster_loading(
         _prefixed(plain, path)
     else:
         _with_sheet(plain, path, sheet, pad_mb=3 if layout.startswith("big") else 0)
+    if layout == "big":
+        monkeypatch.setattr(read, "EXTENT_SCAN_MB", 0)  # not scanned whole: fastexcel and calamine read it
     if layout == "big, every sheet scanned":
-        read.scan_every_sheet()
+        monkeypatch.setattr(read, "EXTENT_SCAN_MB", 0)
+        read.scan_every_sheet()  # scanned whole however big (the app's server), then measured again
     assert read.head_rows(path)[1][1:3] == ["资金编码", "年度"]
     out = _ingest(catalogue_db, path)
     assert (out.status, out.report.rows, out.report.flatten()) == ("loaded", 40, [])
@@ -469,6 +472,9 @@ def test_the_extent_counts_cells_and_rows_written_without_a_reference() -> None:
     read.check_extent(far + b"</sheetData></worksheet>")  # MAX_SHEET_CELLS exactly
     with pytest.raises(read.ReadProblem):  # two rows without a reference: numbered on to 1,000,002
         read.check_extent(far + b'<row><c r="A5"><v>1</v></c></row>' * 2 + b"</sheetData></worksheet>")
+    with pytest.raises(read.ReadProblem):  # the same, a reference of another element in a cell counting for no row
+        read.check_extent(far + b'<row><c r="A5"><v>1</v><extLst><ext r="A1"/></extLst></c></row>' * 2
+                          + b"</sheetData></worksheet>")
     with pytest.raises(read.ReadProblem):  # the same cells in a prefix (closing tags are not cells)
         read.check_extent(b'<x:worksheet><x:sheetData><x:row>' + b"<x:c><x:v>1</x:v></x:c>" * 16384
                           + b'</x:row><x:row r="1048576"><x:c r="A1048576"><x:v>2</x:v></x:c></x:row></x:sheetData>'
@@ -479,6 +485,32 @@ def test_the_extent_counts_cells_and_rows_written_without_a_reference() -> None:
     assert problem.value.detail == "XFD1048576"
     read.check_extent(b'<x:worksheet><x:sheetData>' + b'<x:row r="7"><x:c r="E7"><x:v>1</x:v></x:c></x:row>' * 5000
                       + b"</x:sheetData></x:worksheet>")
+    with pytest.raises(read.ReadProblem):  # references of other elements place no cell: they offset none
+        read.check_extent(head + b'<row r="1048576"><c r="A1048576"><v>2</v></c></row></sheetData>'
+                          + b'<extLst>' + b'<ext r="A1"/>' * 16384 + b"</extLst></worksheet>")
+
+
+def test_a_small_workbook_whose_sheet_is_big_is_scanned_whole(tmp_path: Path) -> None:
+    """A workbook under HEAD_COPY_MB is parsed whole, so no cut head is scanned for it: its sheets are
+    scanned whole whatever the size of their XML (here 17 MB, compressing to under 2 MB)."""
+    plain = tmp_path / "plain.xlsx"
+    _write(plain, [["F01"]])
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(2, 400_000))
+    sheet = (f'<worksheet><sheetData>{rows}<row r="1048576"><c r="XFD1048576"><v>2</v></c></row>'
+             "</sheetData></worksheet>").encode()
+    path = tmp_path / "far.xlsx"
+    _with_sheet(plain, path, sheet)
+    assert path.stat().st_size < read.HEAD_COPY_MB << 20 < read.EXTENT_SCAN_MB << 20 < len(sheet)
+    with pytest.raises(read.ReadProblem) as problem:
+        read.head_rows(path)
+    assert problem.value.detail == "XFD1048576"
+
+
+def test_error_cells_are_found_however_their_tags_are_written() -> None:
+    xml = (b'<sheetData><row r="2"><c r="B2" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+           b"<c r='C2' t='e'><v xml:space=\"preserve\">#N/A</v></c><c r=\"D2\" t=\"s\"><v>3</v></c>"
+           b'<x:c r="E2" t="e"><x:v>#REF!</x:v></x:c><c r="F2" t="e"/></row></sheetData>')
+    assert read.error_cells(xml) == {(1, 1): "#DIV/0!", (1, 2): "#N/A", (1, 4): "#REF!"}
 
 
 def _last_row(cell: str) -> str:
@@ -487,21 +519,31 @@ def _last_row(cell: str) -> str:
 
 
 @pytest.mark.parametrize(("rows", "refused"), [
+    # a cell that surely holds nothing: only formatted
     (_last_row('<c r="XFD1048576" s="2"/>'), False), (_last_row('<c r="XFD1048576" s="2"></c>'), False),
-    (_last_row('<c r="XFD1048576"><f>A1*2</f></c>'), False), (_last_row('<c r="XFD1048576" t="n"><v/></c>'), False),
+    (_last_row('<x:c r="XFD1048576" s="2"/>'), False), (_last_row("<c r='XFD1048576' s='2'/>"), False),
+    ('<row r="2000"><c r="XFD2000" s="2"/></row><row r="2001"><c r="A2001"><v>3</v></c></row>', False),
+    # a value, however written (calamine builds each of these, or might: an under-count aborts the process)
     (_last_row('<c r="XFD1048576"><v>2</v></c>'), True), (_last_row('<c r="XFD1048576"><f>A1*2</f><v>2</v></c>'), True),
     (_last_row('<c r="XFD1048576" t="inlineStr"><is><t></t></is></c>'), True),
     (_last_row('<c r="XFD1048576" t="str"><v></v></c>'), True),
     (_last_row('<c r="XFD1048576" t="str"><v xml:space="preserve"> x</v></c>'), True),
-    (_last_row('<x:c r="XFD1048576" s="2"/>'), False), (_last_row('<x:c r="XFD1048576"><x:v>2</x:v></x:c>'), True),
-    ('<row r="2000"><c r="XFD2000" s="2"/></row><row r="2001"><c r="A2001"><v>3</v></c></row>', False),
+    (_last_row('<c r="XFD1048576" t="str"><v/></c>'), True), (_last_row('<c r="XFD1048576" t="d"><v/></c>'), True),
+    (_last_row('<c r="XFD1048576" t="inlineStr"><is/></c>'), True),
+    (_last_row('<x:c r="XFD1048576"><x:v>2</x:v></x:c>'), True), (_last_row('<c r="XFD1048576"><x:v>2</x:v></c>'), True),
+    (_last_row('<c r="XFD1048576" foo="a/>b"><v>2</v></c>'), True),
+    (_last_row('<c r="XFD1048576"><!--</c>--><v>2</v></c>'), True),
+    (_last_row('<c r="XFD1048576"><f><![CDATA[</c>]]></f><v>2</v></c>'), True),
+    (_last_row("<c r='XFD1048576'><v>2</v></c>"), True), (_last_row('<c r = "XFD1048576"><v>2</v></c>'), True),
+    (_last_row('<c r="XFC1048576" s="0"/><c><v>2</v></c>'), True),  # the cell after it is XFD1048576
+    (_last_row('<c r="XFD1048576"><f>A1*2</f></c>'), True),  # a formula alone: counted, to be safe
 ])
 def test_the_extent_counts_the_cells_a_reader_builds(rows: str, refused: bool) -> None:
-    """calamine builds a cell from a value (v) or an inline string (is), not from a format or a formula
-    alone: a sheet is refused for a far cell with a value only (each case checked against calamine). Row 1
-    holds a value in column AE: the last row written (an empty one, or a formatted cell's) would make
-    31 x 1,048,576 cells if it counted. In the last case the value after a formatted cell is the next cell's."""
-    x = "x:" if "<x:" in rows else ""
+    """A far cell that surely holds nothing (written `<c .../>` or `<c ...></c>`) spans nothing for calamine;
+    any other far cell is refused, whatever hides its value: a prefix, a '/>' in an attribute, a '</c>' in
+    a comment, quotes of either kind, a cell without a reference after a formatted one. Row 1 holds a
+    value in column AE: the last row written would make 31 x 1,048,576 cells if a formatted cell counted."""
+    x = "x:" if "<x:c" in rows else ""
     sheet = (f'<{x}worksheet><{x}sheetData><{x}row r="1"><{x}c r="AE1"><{x}v>1</{x}v></{x}c></{x}row>'
              f'{rows}</{x}sheetData></{x}worksheet>').encode()
     if refused:
@@ -606,3 +648,49 @@ def test_cells_merged_down_over_rows_are_filled_into_each_row(reader: list[bool]
     roster(again, merged_amount=True, who="李")  # not the rows loaded above
     out = _ingest(catalogue_db, again)
     assert out.report.flatten() == [[6, "amount", "missing-value"]]
+
+
+def test_a_hidden_sheet_is_not_read_in_place_of_a_visible_roster_whose_header_has_a_mistake(
+        catalogue_db: Path, tmp_path: Path) -> None:
+    """A hidden older copy has the right header; the visible roster's has a typo. The roster is refused for
+    its header, naming what it found: loading the hidden copy would store stale rows without a word."""
+    from funds.idnumber import check_char
+
+    path = tmp_path / "roster.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    old = wb.add_worksheet("模板")
+    head = ["资金编码", "年度", "乡镇", "村", "姓名", "身份证号", "金额", "审批日期"]
+    old.write_row(0, 0, head)
+    old.write_row(1, 0, ["F01", 2007, "城关镇", "东村", "旧", "420102198001000012", 10.0, "2007-03-05"])
+    old.hide()
+    roster = wb.add_worksheet("明细")
+    roster.write_row(0, 0, [h if h != "姓名" else "户主姓名X" for h in head])
+    body = "42010219800100001"
+    roster.write_row(1, 0, ["F01", 2007, "城关镇", "东村", "张三", body + check_char(body), 10.0, "2007-03-05"])
+    roster.activate()
+    wb.close()
+    out = _ingest(catalogue_db, path)
+    assert (out.status, out.report.flatten()) == ("rejected", [[1, "name", "missing-column"]])
+    assert "户主姓名X" in out.report.errors[0].as_dict("en", "payments")["message"]
+
+
+@pytest.mark.parametrize("reader", ["calamine", "fastexcel"], indirect=True)
+def test_a_merged_cell_does_not_fill_blank_rows_or_a_note_merged_over_a_block(
+        reader: list[bool] | None, catalogue_db: Path, tmp_path: Path) -> None:
+    """A township merged down past the roster's last rows leaves the blank rows below blank, and a note
+    merged over a block of rows and columns stays one note row: neither becomes rows of data."""
+    from funds.idnumber import check_char
+
+    path = tmp_path / "roster.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["乡镇", "村", "资金编码", "年度", "姓名", "身份证号", "金额", "审批日期"])
+    for r in range(1, 6):
+        body = f"420102198001{r:05d}"
+        ws.write_row(r, 1, ["东村", "F01", 2007, f"张{r}", body + check_char(body), 10.0, "2007-03-05"])
+    ws.merge_range(1, 0, 7, 0, "城关镇")  # A2:A8: rows 7 and 8 hold nothing else
+    ws.merge_range(8, 0, 10, 7, "说明：本表由各村核对后报送")  # A9:H11
+    wb.close()
+    out = _ingest(catalogue_db, path)
+    assert (out.status, out.report.rows, out.report.flatten()) == ("loaded", 5, [])
+    assert [(i.code, i.row, i.column) for i in out.report.warnings] == [("merged-cells-filled", 2, "township")]
