@@ -147,6 +147,13 @@ def _is_sheet(name: str) -> bool:
     return name.startswith("xl/worksheets/") and name.endswith(".xml") and "/_rels/" not in name
 
 
+def _sheet_infos(zf: Any) -> list[Any]:
+    """The worksheet parts of an open .xlsx: those in xl/worksheets/, and any other part the workbook's
+    relationships name as a sheet (calamine reads a sheet wherever its relationship points)."""
+    named = set(sheet_parts(zf))
+    return [info for info in zf.infolist() if _is_sheet(info.filename) or info.filename in named]
+
+
 def sheets_mb(path: Path) -> float:
     """The size of a workbook's worksheets once inflated, from its zip directory (nothing is inflated);
     0 for a file that is no zip, or whose directory cannot be read (its check reports it)."""
@@ -156,7 +163,7 @@ def sheets_mb(path: Path) -> float:
         if not zipfile.is_zipfile(path):
             return 0.0
         with zipfile.ZipFile(path) as zf:
-            return sum(i.file_size for i in zf.infolist() if _is_sheet(i.filename)) / 2**20
+            return sum(i.file_size for i in _sheet_infos(zf)) / 2**20
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return 0.0
 
@@ -166,136 +173,129 @@ EXTENT_SCAN_DEFAULT_MB = 16  # sheets whose XML is at most this big are scanned 
 EXTENT_SCAN_MB = EXTENT_SCAN_DEFAULT_MB
 _REF = 0x223D7220  # ' r="' read as a little-endian uint32
 _AS_SPACE = bytes.maketrans(b"\t\n\r", b"   ")
-_ODD_REFS = (b" r='", b" r =", b" r= ")  # r='A1', r = "A1" (tabs and line breaks already spaces): as r="A1" first
-_ANY_REF = re.compile(rb"(\s)r\s*=\s*[\"']([^\"']*)[\"']")
+_ANY_REF = re.compile(rb"(?:\s|(?<=[\"']))r\s*=\s*([\"'])([^\"']*)\1")  # r='A1', r = "A1", t="n"r="A1"
+_ANY_PREFIX = re.compile(rb"<(/?)[^\s<>/:!?]*:")  # <x:c>, </x:row>, <:c>, <1:c>: as calamine reads them, <c>, </row>
+_EMPTY_CELL = re.compile(rb"""<c r="[A-Za-z]{1,3}[1-9][0-9]{0,6}"(?: s=["'][0-9]{1,6}["'])?(?:/>|></c>)""")  # only formatted
 
 
 def check_extent(xml: bytes) -> None:
     """Refuse worksheet XML whose used range would not fit in MAX_SHEET_CELLS, before a reader builds it.
 
     calamine (and fastexcel on it) allocates rows x columns of the range its cells span: a 2 KB sheet
-    with cells in A1 and XFD1048576 asks for 550 GB, and the process aborts (calamine#693). The range
-    is bounded by the largest row and column the references of cells and rows name, plus one row or
-    column for each row or cell written without one (a reader numbers those on from the last).
+    with cells in A1 and XFD1048576 asks for 550 GB, and the process aborts (calamine#693). The bound
+    (`_extent`) is the largest row and column any reference names, wherever it is written, plus one
+    row or column for each row or cell tag that has no reference of its own (a reader numbers those
+    on from the last). An under-count aborts the process, so the XML is first read as leniently as
+    calamine reads it (`_lenient`), and anything unusual counts against the sheet.
 
-    That bound counts every cell written, and the range holds only cells with a value: a cell that is
-    only formatted (`<c r="XFD1048576" s="3"/>`, as Excel writes when a far cell was given a border
-    or a number format) costs a reader nothing. So a sheet over the bound, where every cell has its
-    reference, is measured again without the cells that surely hold nothing (`_References.empty`:
-    written `<c .../>` or `<c ...></c>`), and refused only if it is still too large. An under-count
-    would abort the process, so anything else (children of any kind, a quote or '>' out of place)
-    counts as a value.
+    Only cells with a value are built, and Excel keeps a blank cell for a border or a number format
+    (`<c r="XFD1048576" s="3"/>`), which costs a reader nothing: a sheet over the bound whose every
+    cell tag begins `<c r="` is measured again without the cells written exactly so (`_EMPTY_CELL`),
+    and refused only if it is still too large.
     """
     if len(xml) < 8:
         return
-    xml = xml.translate(_AS_SPACE)  # a tab or line break between a tag's parts reads as a space
-    if any(odd in xml for odd in _ODD_REFS):
-        xml = _ANY_REF.sub(rb'\1r="\2"', xml)
-    if b":c" in xml or b":row" in xml:
-        xml = _unprefixed(xml)  # <x:c> as <c>: what a reader reads, whatever the prefix
-    opening = _SHEET_DATA.search(xml)
-    xml = xml[opening.start() if opening else 0:max(xml.rfind(b"sheetData>"), 0) or len(xml)]  # cells only
-    refs = _References(xml)
-    rows, cols = refs.extent(empty_left_out=False)
-    if rows * cols > MAX_SHEET_CELLS and not refs.implicit_cells:
-        rows, cols = refs.extent(empty_left_out=True)
+    xml = _lenient(xml)
+    rows, cols = _extent(xml)
+    if rows * cols > MAX_SHEET_CELLS and _cells(xml) == xml.count(b'<c r="'):
+        rows, cols = _extent(_EMPTY_CELL.sub(b"", xml), cells_only=True)
     if rows * cols > MAX_SHEET_CELLS:
-        raise ReadProblem("sheet-too-large", f"{_column_name(cols)}{rows}")
+        raise ReadProblem("sheet-too-large", f"{_column_name(min(cols, 16384 ** 2))}{min(rows, 10 ** 12)}")
 
 
-_CLOSE_C = int.from_bytes(b"</c>", "little")
+def _lenient(xml: bytes) -> bytes:
+    """Worksheet XML as `_extent` reads it: tabs and line breaks as spaces, every `r` attribute written
+    ` r="..."`, no element prefixes."""
+    import numpy as np
+
+    xml = xml.translate(_AS_SPACE)  # a tab or line break between a tag's parts reads as a space
+    a = np.concatenate([np.frombuffer(xml, np.uint8), np.zeros(4, np.uint8)])
+    eq = np.flatnonzero(a == 61)  # each '=': an attribute written otherwise than name="value"?
+    before, after = a[eq - 1], a[eq + 1]
+    if ((before == 32) | (after == 32) | (after == 39)
+            | ((before == 114) & ((a[eq - 2] == 34) | (a[eq - 2] == 39)))).any():
+        xml = _ANY_REF.sub(rb' r="\2"', xml)
+    colon = np.flatnonzero(a == 58)  # each ':': a prefixed cell or row (x:c, x:row)?
+    one, two = a[colon + 1], a[colon + 2]
+    if (((one == 99) & ((two == 32) | (two == 62) | (two == 47))) | ((one == 114) & (two == 111))).any():
+        xml = _ANY_PREFIX.sub(rb"<\1", xml)
+    return xml
 
 
-class _References:
-    """The `r="..."` references of the cells and rows of unprefixed sheetData XML, located with numpy
-    (a reference of any other element is no cell's: it places nothing)."""
-
-    def __init__(self, xml: bytes) -> None:
-        import numpy as np
-
-        a = np.frombuffer(xml, np.uint8)
-        self.a, self.padded = a, np.concatenate([a, np.zeros(16, np.uint8)])
-        quotes = np.flatnonzero(a == 34)
-        quotes = quotes[quotes >= 3]
-        self.words = np.ndarray((max(len(a) - 3, 0),), "<u4", xml, 0, (1,))  # the 4 bytes at each offset
-        opening = np.flatnonzero(self.words[quotes - 3] == _REF) if len(quotes) else np.zeros(0, np.int64)
-        start = quotes[opening] + 1
-        end = quotes[np.minimum(opening + 1, len(quotes) - 1)]  # the next quote mark closes the reference
-        self.tags = np.flatnonzero(a == 60)  # every '<'
-        owner = self.tags[np.maximum(np.searchsorted(self.tags, start) - 1, 0)] if len(self.tags) else start
-        one, two, three, four = (self.padded[owner + k] for k in (1, 2, 3, 4))
-        cell = (one == 99) & (two == 32)  # the reference is in a '<c ' tag
-        row = (one == 114) & (two == 111) & (three == 119) & (four == 32)  # '<row '
-        keep = cell | row
-        self.start, self.end, self.cell = start[keep], end[keep], cell[keep]
-        letters = np.zeros(len(self.start), np.int64)
-        run = np.ones(len(self.start), bool)
-        for k in range(4):  # a column has at most 3 letters; a 4th makes it too wide anyway
-            c = self.padded[self.start + k]
-            run &= (c >= 65) & (c <= 90)
-            letters += run
-        self.letters = letters
-        self.digits = np.clip(self.end - self.start - letters, 0, None)
-        cells = sum(xml.count(t) for t in (b"<c ", b"<c>", b"<c/"))
-        row_tags = sum(xml.count(t) for t in (b"<row ", b"<row>", b"<row/"))
-        self.implicit_cells = max(0, cells - int(self.cell.sum()))
-        self.implicit_rows = max(0, row_tags - int((~self.cell).sum()))
-
-    def extent(self, empty_left_out: bool) -> tuple[int, int]:
-        """The rows and columns a reader's range could span; `empty_left_out`: only the cells that may hold
-        a value count (for a sheet whose every cell has its reference: rows alone then span nothing)."""
-        import numpy as np
-
-        counted = self.cell & ~self.empty() if empty_left_out else np.ones(len(self.start), bool)
-        start, letters, digits = self.start[counted], self.letters[counted], self.digits[counted]
-        rows = cols = 0
-        if len(start):
-            rows = _numbers(self.padded, start + letters, digits, 10, 48)
-            cols = _numbers(self.padded, start, letters, 26, 64)
-        return rows + self.implicit_rows, cols + self.implicit_cells
-
-    def empty(self) -> Any:
-        """For each reference, whether its cell surely holds nothing: its start tag, up to the first '>' after
-        the reference with no quote mark left open and no '<' before it, is `.../>` or is followed at once
-        by `</c>`."""
-        import numpy as np
-
-        a, padded = self.a, self.padded
-        quoted = np.cumsum((a == 34) | (a == 39))  # " and ', counted up to each offset
-        ends = np.append(np.flatnonzero(a == 62), len(a))
-        tag_end = ends[np.searchsorted(ends, self.end)]
-        after = np.append(self.tags, len(a))[np.searchsorted(self.tags, self.end)]
-        closed = (quoted[np.minimum(tag_end, len(a) - 1)] - quoted[self.end]) % 2 == 0
-        plain = closed & (tag_end < after) & (tag_end < len(a))
-        self_closing = padded[tag_end - 1] == 47
-        words = np.append(self.words, np.zeros(8, self.words.dtype))
-        paired = words[np.minimum(tag_end + 1, len(words) - 1)] == _CLOSE_C
-        return plain & (self_closing | paired)
+def _cells(xml: bytes) -> int:
+    return sum(xml.count(t) for t in (b"<c ", b"<c>", b"<c/"))
 
 
-def _numbers(padded: Any, at: Any, widths: Any, base: int, zero: int) -> int:
-    """The largest number written at offsets `at`, `widths` characters each, in `base` from character `zero`:
-    the largest of those written with the most characters (over 12 digits: 10**12, past any sheet)."""
+def _extent(xml: bytes, cells_only: bool = False) -> tuple[int, int]:
+    """The rows and columns a reader's range could span (see check_extent), from lenient XML.
+
+    `cells_only`: of XML whose every cell tag begins `<c r="`, the range its cells' references span
+    (a row's own reference spans nothing without a cell, nor does any other element's)."""
+    import numpy as np
+
+    a = np.frombuffer(xml, np.uint8)
+    padded = np.concatenate([a, np.zeros(16, np.uint8)])
+    words = np.ndarray((len(a) - 3,), "<u4", xml, 0, (1,))  # the 4 bytes at each offset
+    quotes = np.flatnonzero(a == 34)
+    quotes = quotes[quotes >= 3]
+    opening = np.flatnonzero(words[quotes - 3] == _REF)
+    if cells_only:  # the references right after '<c'
+        at = quotes[opening]
+        opening = opening[(padded[np.maximum(at - 5, 0)] == 60) & (padded[np.maximum(at - 4, 0)] == 99)]
+    start = quotes[opening] + 1
+    end = quotes[np.minimum(opening + 1, len(quotes) - 1)]  # the next quote mark closes the reference
+    letters = np.zeros(len(start), np.int64)
+    run = np.ones(len(start), bool)
+    for k in range(4):  # a column has at most 3 letters; a 4th makes it too wide anyway
+        c = padded[start + k] & 0xDF  # either case
+        run &= (c >= 65) & (c <= 90)
+        letters += run
+    digits = np.clip(end - start - letters, 0, None)
+    rows = cols = 0
+    if len(start):
+        usual = int(digits.max()) <= 7  # no sheet has a row past 1,048,576; a reference's row has no leading zero
+        for k in range(int(digits.max()) if usual else 0):
+            c = padded[start + letters + k]
+            usual = usual and bool(((k >= digits) | ((c >= 48) & (c <= 57) & ((k > 0) | (c > 48)))).all())
+        rows = _numbers(padded, start + letters, digits, 10, 48, 0xFF) if usual else 10 ** 12
+        cols = _numbers(padded, start, letters, 26, 64, 0xDF)
+    if cells_only:
+        return rows, cols
+    tags_end = np.append(np.flatnonzero(a == 62), len(a))
+    refs = quotes[opening] - 3  # the space before each r="
+
+    def referenced(tags: Any) -> int:
+        """How many of the tags starting at `tags` hold a reference before their first '>'."""
+        if not len(tags) or not len(refs):
+            return 0
+        ends = tags_end[np.searchsorted(tags_end, tags)]
+        first = np.searchsorted(refs, tags)
+        return int(((first < len(refs)) & (refs[np.minimum(first, len(refs) - 1)] < ends)).sum())
+
+    tags = np.flatnonzero(a == 60)  # each '<'
+    one, two, three, four, five = (padded[tags + k] for k in (1, 2, 3, 4, 5))
+    cell = (one == 99) & ((two == 32) | (two == 62) | (two == 47))  # '<c ', '<c>', '<c/'
+    cell_tags = tags[cell & (two == 32)]
+    row = (one == 114) & (two == 111) & (three == 119) & ((four == 32) | (four == 62) | (four == 47))
+    row_tags = tags[row & (four == 32)]
+    closes = (one == 47) & (two == 114) & (three == 111) & (four == 119) & (five == 62)  # '</row>'
+    rows_written = max(int(row.sum()), int(closes.sum()))
+    cols += int(cell.sum()) - referenced(cell_tags)
+    rows += rows_written - referenced(row_tags)
+    return rows, cols
+
+
+def _numbers(padded: Any, at: Any, widths: Any, base: int, zero: int, mask: int) -> int:
+    """The largest number written at offsets `at`, `widths` characters each (each `& mask`), in `base`
+    from character `zero`: the largest of those written with the most characters."""
     import numpy as np
 
     widest = int(widths.max())
-    if base == 10 and widest > 12:
-        return 10 ** 12
     at = at[widths == widest]
     value = np.zeros(len(at), np.int64)
     for k in range(widest):
-        value = value * base + (padded[at + k].astype(np.int64) - zero)
+        value = value * base + ((padded[at + k] & mask).astype(np.int64) - zero)
     return int(value.max())
-
-
-_PREFIX = re.compile(rb"</?([A-Za-z_][\w.-]*):(?:c|row|v|is|f|sheetData|worksheet)[ />]")
-
-
-def _unprefixed(xml: bytes) -> bytes:
-    """Worksheet XML with its elements' prefixes taken off (`<x:c>` as `<c>`), as a reader reads them."""
-    for prefix in set(_PREFIX.findall(xml)):
-        xml = xml.replace(b"<" + prefix + b":", b"<").replace(b"</" + prefix + b":", b"</")
-    return xml
 
 
 def _column_name(number: int) -> str:
@@ -322,7 +322,7 @@ def _check_sheets_extent(path: Path) -> set[str]:
 
     try:
         with zipfile.ZipFile(path) as zf:
-            sheets = [info for info in zf.infolist() if _is_sheet(info.filename)]
+            sheets = _sheet_infos(zf)
             # a workbook small enough to be parsed whole for its head has no cut head scanned instead
             if (sum(info.file_size for info in sheets) > EXTENT_SCAN_MB * 2**20
                     and path.stat().st_size > HEAD_COPY_MB * 2**20):
@@ -514,11 +514,11 @@ def head_copy(path: Path, rows: int) -> io.BytesIO | None:
         return None
     out = io.BytesIO()
     with zipfile.ZipFile(path) as zf, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
-        infos = zf.infolist()
-        if not any(_is_sheet(info.filename) for info in infos):
+        infos, sheets = zf.infolist(), {info.filename for info in _sheet_infos(zf)}
+        if not sheets:
             return None  # no .xlsx (an .ods, an .xlsb): a copy would be the whole workbook
         for info in infos:
-            if _is_sheet(info.filename):
+            if info.filename in sheets:
                 part = _first_rows(zf, info, rows)
                 if part is None:
                     return None

@@ -470,10 +470,12 @@ def test_the_extent_counts_cells_and_rows_written_without_a_reference() -> None:
     read.check_extent(head + b'<row r="2"><c r="A2"><v>2</v></c></row></sheetData></worksheet>')  # 2 x 16,385
     far = b'<worksheet><sheetData><row r="1000000"><c r="AD1000000"><v>1</v></c></row>'  # 30 x 1,000,000
     read.check_extent(far + b"</sheetData></worksheet>")  # MAX_SHEET_CELLS exactly
-    with pytest.raises(read.ReadProblem):  # two rows without a reference: numbered on to 1,000,002
-        read.check_extent(far + b'<row><c r="A5"><v>1</v></c></row>' * 2 + b"</sheetData></worksheet>")
-    with pytest.raises(read.ReadProblem):  # the same, a reference of another element in a cell counting for no row
-        read.check_extent(far + b'<row><c r="A5"><v>1</v><extLst><ext r="A1"/></extLst></c></row>' * 2
+    with pytest.raises(read.ReadProblem):  # two rows and cells without a reference: numbered on to 1,000,002
+        read.check_extent(far + b"<row><c><v>1</v></c></row>" * 2 + b"</sheetData></worksheet>")
+    # cells placed by their references, in rows without one: the range is theirs, 30 x 1,000,000
+    read.check_extent(far + b'<row><c r="A5"><v>1</v></c></row>' * 2 + b"</sheetData></worksheet>")
+    with pytest.raises(read.ReadProblem):  # a reference of another element stands for no cell and no row
+        read.check_extent(far + b'<row><c><v>1</v><extLst><ext r="A1"/></extLst></c></row>' * 2
                           + b"</sheetData></worksheet>")
     with pytest.raises(read.ReadProblem):  # the same cells in a prefix (closing tags are not cells)
         read.check_extent(b'<x:worksheet><x:sheetData><x:row>' + b"<x:c><x:v>1</x:v></x:c>" * 16384
@@ -537,6 +539,14 @@ def _last_row(cell: str) -> str:
     (_last_row("<c r='XFD1048576'><v>2</v></c>"), True), (_last_row('<c r = "XFD1048576"><v>2</v></c>'), True),
     (_last_row('<c r="XFC1048576" s="0"/><c><v>2</v></c>'), True),  # the cell after it is XFD1048576
     (_last_row('<c r="XFD1048576"><f>A1*2</f></c>'), True),  # a formula alone: counted, to be safe
+    # what a second review found calamine reads, each once let through
+    (_last_row('<:c r="XFD1048576"><v>1</v></:c>'), True), (_last_row('<c b="<" r="XFD1048576"><v>1</v></c>'), True),
+    (_last_row('<c r="xfd1048576"><v>1</v></c>'), True), (_last_row("""<c r="XFD1048576" a='"/>'><v>1</v></c>"""), True),
+    (_last_row("""<c r="XFD1048576"/><c a=' r="A1"'><v>1</v></c>"""), True),
+    (_last_row('<c r="XFD1048576"><v>2</v></c><c r="A00000001"><v>1</v></c>'), True),
+    (_last_row('<c r  ="XFD1048576"><v>1</v></c>'), True), (_last_row('<c t="n"r="XFD1048576"><v>1</v></c>'), True),
+    ("<p></row>" * 100_000 + '<row r="1"><c r="XFD1"/><c><v>1</v></c></row>', True),
+    ('<row r="999"><c r="AAAAA1"><v>1</v></c><c r="A999"><v>1</v></c></row>', True),
 ])
 def test_the_extent_counts_the_cells_a_reader_builds(rows: str, refused: bool) -> None:
     """A far cell that surely holds nothing (written `<c .../>` or `<c ...></c>`) spans nothing for calamine;
@@ -549,7 +559,7 @@ def test_the_extent_counts_the_cells_a_reader_builds(rows: str, refused: bool) -
     if refused:
         with pytest.raises(read.ReadProblem) as problem:
             read.check_extent(sheet)
-        assert problem.value.detail == "XFD1048576"
+        assert problem.value.code == "sheet-too-large"
     else:
         read.check_extent(sheet)
 
@@ -694,3 +704,27 @@ def test_a_merged_cell_does_not_fill_blank_rows_or_a_note_merged_over_a_block(
     out = _ingest(catalogue_db, path)
     assert (out.status, out.report.rows, out.report.flatten()) == ("loaded", 5, [])
     assert [(i.code, i.row, i.column) for i in out.report.warnings] == [("merged-cells-filled", 2, "township")]
+
+
+def test_a_sheet_part_outside_the_worksheets_folder_is_scanned_too(tmp_path: Path) -> None:
+    """calamine reads a sheet wherever the workbook's relationship points: a far cell in xl/data/sheet1.xml
+    is refused as it is in xl/worksheets/."""
+    import zipfile
+
+    plain = tmp_path / "plain.xlsx"
+    _write(plain, [["F01"]])
+    path = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            name = info.filename
+            if name == "xl/worksheets/sheet1.xml":
+                name, data = "xl/data/sheet1.xml", FAR
+            elif name == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"worksheets/sheet1.xml", b"data/sheet1.xml")
+            zout.writestr(name, data)
+    with zipfile.ZipFile(path) as zf:
+        assert read.sheet_parts(zf) == ["xl/data/sheet1.xml"]
+    with pytest.raises(read.ReadProblem) as problem:
+        read.head_rows(path)
+    assert problem.value.code == "sheet-too-large"
