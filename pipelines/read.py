@@ -356,7 +356,7 @@ def sheet_parts(zf: Any) -> list[str]:
     the workbook part or its relationships cannot be read (then no sheet is known by its part)."""
     try:
         book, rels = zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
+    except Exception:  # noqa: BLE001 - missing (.ods, .xlsb) or damaged: calamine says what it cannot read
         return []
     targets = {}
     for tag in re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\s[^>]*>", rels):
