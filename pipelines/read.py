@@ -53,6 +53,7 @@ class Source(Protocol):
     """A readable upload."""
 
     encoding: str | None
+    filled: tuple[int, int, str] | None  # a workbook's cells merged down over rows, once `table` filled them
 
     def head(self) -> list[list[str]]:
         """The first rows as text cells, for finding the header."""
@@ -88,13 +89,13 @@ def open_source(path: Path, original_name: str | None = None, head_only: bool = 
     raise ReadProblem("unsupported-file-type", suffix)
 
 
-def head_rows(path: Path, original_name: str | None = None, kind: str | None = None) -> list[list[str]]:
+def head_rows(path: Path, original_name: str | None = None) -> list[list[str]]:
     """The first rows of an upload as text (to preview it and tell its kind), the rows `head()` of
     a full source gives. A CSV's first MB is decoded where it lies: a GBK file is not transcoded
     whole first (~0.5 s a million rows, paid again by the check). A workbook over HEAD_COPY_MB is
     read from a copy cut after its first rows (`head_copy`): calamine parses a sheet whole (~1.1 s
     for a 125k-row roster), which the check then paid again. Raises ReadProblem as `open_source` does."""
-    source = open_source(path, original_name, head_only=True, kind=kind)
+    source = open_source(path, original_name, head_only=True)  # the first sheet with a header of any kind
     try:
         return source.head()
     finally:
@@ -333,11 +334,15 @@ def _check_sheets_extent(path: Path) -> set[str]:
     for part in parts:
         check_extent(part)
     return {info.filename for info, part in zip(sheets, parts, strict=True)
-            if _ERROR_MARK not in part and _ERROR_QUOTED not in part and _MERGE_MARK not in part}
+            if not _may_hold_errors(part) and _MERGE_MARK not in part}
 
 
 _ERROR_MARK = b't="e"'  # a cell holding an Excel error value (#N/A, #DIV/0!...)
 _ERROR_QUOTED = b"t='e'"
+
+
+def _may_hold_errors(xml: bytes) -> bool:
+    return _ERROR_MARK in xml or _ERROR_QUOTED in xml
 _MERGE_MARK = b"mergeCell"  # <mergeCells>, <mergeCell ref="A2:A9"/> (prefixed or not)
 _MERGE_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
 _TAG_ATTRS = re.compile(rb"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -370,6 +375,14 @@ def sheet_parts(zf: Any) -> list[str]:
     return parts
 
 
+def _column_number(letters: bytes) -> int:
+    """A column's letters as a number (A = 1, AA = 27), the inverse of `_column_name`."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
 def error_cells(xml: bytes) -> dict[tuple[int, int], str]:
     """The Excel error values (#N/A, #DIV/0!...) of worksheet XML by (row, column), both from 0.
 
@@ -386,23 +399,15 @@ def error_cells(xml: bytes) -> dict[tuple[int, int], str]:
             ref = _CELL_REF.match(_attributes(xml[start:end]).get(b"r", b""))
             value = _CELL_VALUE.search(xml, end)
             if ref and value and value.group(1):
-                column = 0
-                for letter in ref.group(1):
-                    column = column * 26 + letter - 64
-                out[(int(ref.group(2)) - 1, column - 1)] = value.group(1).decode("utf-8", "replace").strip()
+                out[(int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1)] = \
+                    value.group(1).decode("utf-8", "replace").strip()
     return out
 
 
 def merged_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
     """The merged ranges of worksheet XML (after its cells) as (first row, first column, last row, last
     column), all from 0."""
-    def number(letters: bytes) -> int:
-        n = 0
-        for letter in letters:
-            n = n * 26 + letter - 64
-        return n - 1
-
-    return [(int(r0) - 1, number(c0), int(r1) - 1, number(c1))
+    return [(int(r0) - 1, _column_number(c0) - 1, int(r1) - 1, _column_number(c1) - 1)
             for c0, r0, c1, r1 in _MERGE_REF.findall(xml, max(xml.rfind(b"sheetData>"), 0))]
 
 
@@ -423,7 +428,7 @@ def _sheet_notes(path: Path, index: int, plain: set[str]) -> SheetNotes:
             xml = zf.read(part)
     except Exception:  # noqa: BLE001 - no zip (.xls, read by calamine alone), or a damaged one: calamine says
         return {}, []
-    errors = error_cells(xml) if _ERROR_MARK in xml or _ERROR_QUOTED in xml else {}
+    errors = error_cells(xml) if _may_hold_errors(xml) else {}
     return errors, (merged_ranges(xml) if _MERGE_MARK in xml else [])
 
 
@@ -565,8 +570,11 @@ def _sheet_rows(wb: Any, first: int, head_only: bool, kind: str | None,
     if `head_only`) of sheet `index`, or when None of the sheet `_choose_sheet` picks; the workbook is
     closed after."""
     try:
+        head = None
         if index is None:
-            index = _choose_sheet(wb, first, kind)
+            index, head = _choose_sheet(wb, first, kind)
+        if head_only and head is not None:
+            return index, head, []  # the rows the choice read
         sheet = wb.get_sheet_by_index(index)
         with _gc_paused():
             rows = sheet.to_python(skip_empty_area=False, nrows=first if head_only else None)
@@ -576,34 +584,40 @@ def _sheet_rows(wb: Any, first: int, head_only: bool, kind: str | None,
     return index, rows, merged
 
 
-def _choose_sheet(wb: Any, first: int, kind: str | None) -> int:
+def _choose_sheet(wb: Any, first: int, kind: str | None) -> tuple[int, list[list[Any]] | None]:
     """The sheet to read: of those with a value in their `first` rows, a visible one before any hidden one
     (a WPS or Excel template keeps its drop-down lists on a hidden sheet, sometimes the first; a hidden
     sheet with the right header may be a stale copy, and must not be read in place of the visible roster
     whose header has a mistake: that one is then refused for its header), and of those the first whose
     header is of `kind` (any kind when None; `header.fits`), then the first. The last sheet when none
-    has a value (the caller then finds the workbook empty)."""
+    has a value (the caller then finds the workbook empty). With the index, the `first` rows read of it
+    (None for a workbook of one sheet, which is not read to be chosen)."""
     from python_calamine import SheetVisibleEnum
 
     from pipelines.header import fits
 
     count = len(wb.sheet_names)
     if count < 2:
-        return 0
+        return 0, None
     shown = [m.visible == SheetVisibleEnum.Visible for m in wb.sheets_metadata]
-    best: tuple[tuple[bool, bool], int] | None = None
+    best: tuple[tuple[bool, bool], int, list[list[Any]]] | None = None
+    rows: list[list[Any]] = []
     for index in range(count):
         with _gc_paused():
             rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False, nrows=first)
         if not _has_value(rows):
             continue
-        head = [[_excel_text(c, False) for c in r] for r in rows[:HEAD_ROWS]]
-        rank = (not (index < len(shown) and shown[index]), not fits(head, kind))
+        rank = (not (index < len(shown) and shown[index]), not fits(_head_texts(rows), kind))
         if best is None or rank < best[0]:
-            best = (rank, index)
+            best = (rank, index, rows)
         if rank == (False, False):
             break  # a visible sheet with the header sought: no later one can do better
-    return best[1] if best is not None else count - 1
+    return (best[1], best[2]) if best is not None else (count - 1, rows)
+
+
+def _head_texts(rows: list[list[Any]]) -> list[list[str]]:
+    """A sheet's first rows as text, for finding its header."""
+    return [[_excel_text(c, False) for c in r] for r in rows[:HEAD_ROWS]]
 
 
 def _has_value(rows: list[list[Any]]) -> bool:
@@ -697,7 +711,7 @@ class ExcelSource:
 
     def head(self) -> list[list[str]]:
         """The first rows as text."""
-        return [[_excel_text(c, False) for c in r] for r in self._head[:HEAD_ROWS]]
+        return _head_texts(self._head)
 
     def close(self) -> None:
         """Drop the parsed cells; the workbook itself was closed once they were read."""
@@ -1084,6 +1098,8 @@ class CsvSource:
     UTF-8 temp file first. Rows are read by DuckDB's parallel CSV reader when its row count
     proves the row numbers, else by Python's csv module.
     """
+
+    filled = None  # no merged cells in a CSV
 
     def __init__(self, path: Path, head_only: bool = False) -> None:
         self._temp: Path | None = None

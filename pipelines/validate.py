@@ -150,9 +150,9 @@ def _check(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, key: bytes, o
     present = set(header.columns.values())
     try:
         source.load(con, header.index, header.columns, id_columns)
-        filled = getattr(source, "filled", None)  # a workbook's cells merged down over rows
-        if filled:
-            report.add(Issue("merged-cells-filled", row=filled[1], column=filled[2], value=str(filled[0])))
+        if source.filled:  # a workbook's cells merged down over rows
+            count, row, column = source.filled
+            report.add(Issue("merged-cells-filled", row=row, column=column, value=str(count)))
         if kind.either:
             con.register("fund_names", into.fund_names)  # named by the staging columns of `norm`
         try:
