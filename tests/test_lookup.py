@@ -31,13 +31,14 @@ Reading = Callable[[Path], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 @pytest.fixture(params=["as loaded", "optimized"])
 def reading(request: pytest.FixtureRequest) -> Reading:
-    """`db.reading`, after `funds optimize` in the second run; checks which read path a lookup takes."""
+    """`db.reading` as the kiosk reads (a reused cursor, on the lookups' instance), after `funds optimize`
+    in the second run; checks which read path a lookup takes."""
 
     @contextmanager
     def read(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         if request.param == "optimized":
             compaction.optimize(path)
-        with db.reading(path) as con:
+        with db.reading(path, reuse=True) as con:
             assert household._packed(con) == (request.param == "optimized")
             yield con
 

@@ -159,6 +159,22 @@ def test_a_lookup_cursor_is_reused_until_an_error_or_a_new_snapshot(fresh_db: Pa
     assert not old_snap.exists()
 
 
+def test_lookups_read_on_an_instance_of_one_thread_and_other_readers_keep_every_thread(fresh_db: Path) -> None:
+    """A kiosk lookup reads one row group: its cursor (reuse=True) reads the snapshot on an instance of
+    one thread, where a second would be woken for nothing; the auditors' scans (their own cursors) keep
+    every thread DuckDB gives an instance. Both read the published snapshot, and a publish moves both."""
+    default = duckdb.connect(":memory:").execute("select current_setting('threads')").fetchall()
+    with db.reading(fresh_db, reuse=True) as kiosk:
+        assert kiosk.execute("select current_setting('threads')").fetchall() == [(1,)]
+        kiosk_snap = db.path_of(kiosk)
+    with db.reading(fresh_db) as auditor:
+        assert auditor.execute("select current_setting('threads')").fetchall() == default
+        assert db.path_of(auditor) == kiosk_snap == snapshots.current(fresh_db)
+    _note(fresh_db, 1)
+    assert _attempts(fresh_db, reuse=True) == 1 == _attempts(fresh_db)
+    assert not kiosk_snap.exists()  # both instances let go of the old file
+
+
 def test_a_forked_child_keeps_its_parents_connections_and_idle_cursors_unclosed(fresh_db: Path) -> None:
     """A child process (a fork, as some servers start workers) must not close or free what belongs to
     the parent's DuckDB instance: the shared connection and the idle lookup cursors are kept aside;
@@ -174,6 +190,7 @@ def test_a_forked_child_keeps_its_parents_connections_and_idle_cursors_unclosed(
     pid = os.fork()
     if pid == 0:  # the child: report by exit status only
         ok = (not readers._open and parent_reader.con in readers._inherited
+              and parent_reader.point in readers._inherited
               and any(c is cur for c in readers._inherited) and readers._on_open is None)
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
@@ -187,10 +204,11 @@ def test_work_asked_for_runs_once_on_each_snapshot_opened_on_a_thread_of_its_own
     in their way, once per snapshot; it sees the snapshot it was asked for."""
     from funds import readers
 
-    seen: list[tuple[str, int]] = []
+    seen: list[tuple[str, int, int]] = []
 
-    def work(con: duckdb.DuckDBPyConnection) -> None:
-        seen.append((threading.current_thread().name, con.execute("select count(*) from ingest_log").fetchall()[0][0]))
+    def work(con: duckdb.DuckDBPyConnection) -> None:  # its threads: 1 on the lookups' instance, which it reads in
+        seen.append((threading.current_thread().name, *con.execute(
+            "select count(*), current_setting('threads') from ingest_log").fetchall()[0]))
 
     readers.on_open(work)
     assert _attempts(fresh_db, reuse=True) == 0
@@ -199,7 +217,7 @@ def test_work_asked_for_runs_once_on_each_snapshot_opened_on_a_thread_of_its_own
     _note(fresh_db, 1)
     assert _attempts(fresh_db) == 1
     assert readers.wait_opened(fresh_db, 30)
-    assert seen == [("funds-snapshot-open", 0), ("funds-snapshot-open", 1)]
+    assert seen == [("funds-snapshot-open", 0, 1), ("funds-snapshot-open", 1, 1)]
     readers.on_open(None)
     _note(fresh_db, 2)
     assert _attempts(fresh_db) == 2 and readers.wait_opened(fresh_db, 0) and len(seen) == 2
