@@ -11,8 +11,8 @@ Only snapshots are kept open, never the main file: in one process DuckDB will no
 read-only and read-write at once, so a cached connection to it would block this process's writer.
 
 Kiosk lookups (cursors given back for reuse) read the snapshot through a second DuckDB instance
-of one thread (`_point`): a lookup reads one row group, and a second thread only costs it the
-waking. The auditors' scans keep every thread on the shared connection.
+(`_point`), of one thread where a lookup reads one row group (a second thread only costs it the
+waking). The auditors' scans keep every thread on the shared connection.
 
 A long-running server can also ask (`on_open`) for work to run on each snapshot it opens, on a
 thread of its own: the kiosk reads the columns its lookups touch into the lookups' instance, so
@@ -64,6 +64,7 @@ _inherited: list[duckdb.DuckDBPyConnection] = []
 _lent: dict[int, _Reader] = {}  # id(cursor) -> its reader, while the cursor is out (dict updates are atomic)
 IDLE_CURSORS = 8  # per snapshot: about the number of threads that look up at once
 _on_open: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+_point_threads: Callable[[duckdb.DuckDBPyConnection], int | None] | None = None  # see point_threads
 
 
 def on_open(work: Callable[[duckdb.DuckDBPyConnection], None] | None) -> None:
@@ -75,6 +76,14 @@ def on_open(work: Callable[[duckdb.DuckDBPyConnection], None] | None) -> None:
     """
     global _on_open
     _on_open = work
+
+
+def point_threads(decide: Callable[[duckdb.DuckDBPyConnection], int | None] | None) -> None:
+    """How many threads the lookups' instance (`_point`) of each snapshot opened from now on runs:
+    `decide` is asked once per snapshot, on a cursor of its shared connection; None is as many as
+    DuckDB gives an instance. Without `decide`, one: a point query reads one row group."""
+    global _point_threads
+    _point_threads = decide
 
 
 def wait_opened(db: Path, timeout: float | None = None) -> bool:
@@ -93,7 +102,7 @@ def cursor(db: Path, reuse: bool = False) -> Iterator[duckdb.DuckDBPyConnection 
     With `reuse`, the cursor is taken from the snapshot's idle ones and given back after a block
     that no exception left (else closed): for callers that run only their own queries and leave
     nothing on it (no temp objects, settings or open transaction), i.e. kiosk lookups. Such a
-    cursor reads the snapshot on an instance of one thread (`_point`), for point queries. An error
+    cursor reads the snapshot on an instance of its own (`_point`), for point queries. An error
     caught inside the block (household._packed on an old snapshot) leaves nothing either: each
     statement runs in its own transaction, rolled back when it fails.
     Making a cursor is a new DuckDB connection, ~0.05 ms of a ~1.3 ms lookup. A cursor is used by
@@ -131,19 +140,27 @@ POINT_CATALOG = "snapshot"  # the snapshot's name in the lookups' instance
 
 
 def _point(reader: _Reader) -> duckdb.DuckDBPyConnection:
-    """The lookups' instance: the snapshot attached read-only to a DuckDB instance of one thread, opened
-    on first use (a process that never looks anyone up never opens it).
+    """The lookups' instance: the snapshot attached read-only to a DuckDB instance of its own, of one
+    thread unless `point_threads` says otherwise, opened on first use (a process that never looks
+    anyone up never opens it).
 
-    A kiosk lookup reads one row group. On an instance of two threads it also paid for waking the
-    second, which found no work: ~0.06-0.08 ms of a ~0.55 ms query at 10M rows. `threads` is a
-    setting of a whole instance, and the auditors' scans on `con` need both cores.
+    A kiosk lookup on an optimized table reads one row group. On an instance of two threads it also
+    paid for waking the second, which found no work: ~0.06-0.08 ms of a ~0.55 ms query at 10M rows.
+    `threads` is a setting of a whole instance, and the auditors' scans on `con` need both cores.
     """
     point = reader.point
     if point is None:
         with reader.opening:
             point = reader.point
             if point is None:
-                point = duckdb.connect(":memory:", config={"threads": 1})
+                threads, decide = 1, _point_threads
+                if decide is not None:
+                    probe = reader.con.cursor()
+                    try:
+                        threads = decide(probe)
+                    finally:
+                        probe.close()
+                point = duckdb.connect(":memory:", config={} if threads is None else {"threads": threads})
                 try:
                     literal = str(reader.snap).replace("'", "''")  # ATTACH takes no bound parameters
                     point.execute(f"attach '{literal}' as {POINT_CATALOG} (read_only)")

@@ -69,6 +69,21 @@ def test_a_neighbouring_id_hash_is_someone_else(fresh_db: Path, reading: Reading
     assert (result["count"], result["total_yuan"]) == (1, "100.00")
 
 
+def test_a_lookup_reads_on_one_thread_only_where_it_reads_one_row_group(
+        fresh_db: Path, reading: Reading, request: pytest.FixtureRequest) -> None:
+    """After `funds optimize` a lookup reads one row group, and a second thread would only be woken for
+    nothing: the kiosk's instance runs one. Rows as loaded are read a row group per batch, on every
+    thread DuckDB gives an instance. The answer is the same either way (the other tests)."""
+    every = duckdb.connect(":memory:").execute("select current_setting('threads')").fetchall()
+    with db.writing(fresh_db) as con:
+        con.execute(BATCH, {"batch": 1, "status": "loaded"})
+        con.execute(ROW, _row(1, 2, 2**90, "10.00"))
+    with reading(fresh_db) as con:
+        threads = con.execute("select current_setting('threads')").fetchall()
+        assert household.lookup_hash(con, 2**90, "张三")["total_yuan"] == "10.00"
+    assert threads == ([(1,)] if request.node.callspec.params["reading"] == "optimized" else every)
+
+
 def test_superseded_rows_neither_show_nor_verify_a_name(fresh_db: Path, reading: Reading) -> None:
     """A corrected batch replaces the old one: its rows are not shown, and its names do not unlock others."""
     person = 2**127 + 99

@@ -160,9 +160,10 @@ def test_a_lookup_cursor_is_reused_until_an_error_or_a_new_snapshot(fresh_db: Pa
 
 
 def test_lookups_read_on_an_instance_of_one_thread_and_other_readers_keep_every_thread(fresh_db: Path) -> None:
-    """A kiosk lookup reads one row group: its cursor (reuse=True) reads the snapshot on an instance of
-    one thread, where a second would be woken for nothing; the auditors' scans (their own cursors) keep
-    every thread DuckDB gives an instance. Both read the published snapshot, and a publish moves both."""
+    """A kiosk lookup on an optimized (here empty) table reads one row group at most: its cursor
+    (reuse=True) reads the snapshot on an instance of one thread, where a second would be woken for
+    nothing; the auditors' scans (their own cursors) keep every thread DuckDB gives an instance. Both
+    read the published snapshot, and a publish moves both."""
     default = duckdb.connect(":memory:").execute("select current_setting('threads')").fetchall()
     with db.reading(fresh_db, reuse=True) as kiosk:
         assert kiosk.execute("select current_setting('threads')").fetchall() == [(1,)]
