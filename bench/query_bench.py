@@ -67,7 +67,7 @@ def scan_lookup(con: duckdb.DuckDBPyConnection, person: tuple[int, str]) -> tupl
 
 def app_lookup(path: Path, person: tuple[int, str]) -> tuple[float, bool]:
     """One person looked up as the kiosk does: `db.reading` (a reused cursor of this process's
-    shared connection to the published snapshot), then `household.lookup_hash` (query, live
+    lookups' instance of the published snapshot, see funds/readers.py), then `household.lookup_hash` (query, live
     batches, fund names); seconds, and whether the name matched."""
     id_hash, name = person
     t = time.perf_counter()
@@ -190,7 +190,7 @@ def under_ingest(db_path: Path, people_csv: Path, funds_csv: Path, data: Path, n
     busy = run(n_lookups, stop=proc)
     stdout, stderr = proc.communicate()
     ingest = json.loads(stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {"error": stderr[-500:]}
-    return {"method": "funds.household.lookup per request through db.reading() (a cursor of the process's shared "
-                      "connection to the newest published snapshot); "
+    return {"method": "funds.household.lookup per request through db.reading(reuse=True) (a reused cursor of the "
+                      "process's lookups' instance of the newest published snapshot, as the kiosk); "
                       "writer: a separate process running funds ingest of a 1M-row file on the same database",
             "quiet": summary_ms(quiet), "during_ingest": summary_ms(busy), "ingest": ingest, "not_found": missed[0]}
