@@ -158,21 +158,32 @@ def _all_packed(con: duckdb.DuckDBPyConnection) -> bool:
         return False  # a snapshot published before migration 0005: no such column
 
 
-def _lookup_threads(con: duckdb.DuckDBPyConnection) -> int | None:
-    """Threads of the instance that kiosk lookups read a snapshot on (`readers.point_threads`): one on a
-    packed table, where a lookup reads one row group; otherwise every thread, as a lookup then reads a
-    row group of each batch loaded since `funds optimize` (10M rows in 10 batches: p50 2.1 ms on two
-    threads, 2.8-3.0 ms on one)."""
-    return 1 if _all_packed(con) else None
+LOOKUP_MARGIN_MB = 256  # the lookups' own working memory, beside the columns the warm-up may hold
 
 
-readers.point_threads(_lookup_threads)
+def _lookup_instance(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """DuckDB settings of the instance kiosk lookups read a snapshot on (`readers.point_config`).
+
+    threads: one on a packed table, where a lookup reads one row group; otherwise DuckDB's default,
+    as a lookup then reads a row group of each batch loaded since `funds optimize` (10M rows in 10
+    batches: p50 2.1 ms on two threads, 2.8-3.0 ms on one).
+    memory_limit: what the lookup columns may take (`warm_budget`, which the warm-up fills when they
+    fit) and a margin, so that the lookups' instance does not claim DuckDB's default of 80% of the
+    machine beside the auditors' instance, which keeps it.
+    """
+    config: dict[str, Any] = {"memory_limit": f"{warm_budget() // 2**20 + LOOKUP_MARGIN_MB}MiB"}
+    if _all_packed(con):
+        config["threads"] = 1
+    return config
+
+
+readers.point_config(_lookup_instance)
 
 
 def lookup_path(path: Path, id_text: str, name: str) -> dict[str, Any]:
     """Look up against a database file (opened read-only) with its key."""
     key = keys.load(settings.secret_path(path))
-    with db.reading(path, reuse=True) as con:  # a lookup leaves nothing on its cursor
+    with db.reading(path) as con:  # one lookup: the lookups' own instance (readers) would cost a second open
         return lookup(con, key, id_text, name)
 
 

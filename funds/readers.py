@@ -64,7 +64,7 @@ _inherited: list[duckdb.DuckDBPyConnection] = []
 _lent: dict[int, _Reader] = {}  # id(cursor) -> its reader, while the cursor is out (dict updates are atomic)
 IDLE_CURSORS = 8  # per snapshot: about the number of threads that look up at once
 _on_open: Callable[[duckdb.DuckDBPyConnection], None] | None = None
-_point_threads: Callable[[duckdb.DuckDBPyConnection], int | None] | None = None  # see point_threads
+_point_config: Callable[[duckdb.DuckDBPyConnection], dict[str, Any]] | None = None  # see point_config
 
 
 def on_open(work: Callable[[duckdb.DuckDBPyConnection], None] | None) -> None:
@@ -78,12 +78,12 @@ def on_open(work: Callable[[duckdb.DuckDBPyConnection], None] | None) -> None:
     _on_open = work
 
 
-def point_threads(decide: Callable[[duckdb.DuckDBPyConnection], int | None] | None) -> None:
-    """How many threads the lookups' instance (`_point`) of each snapshot opened from now on runs:
-    `decide` is asked once per snapshot, on a cursor of its shared connection; None is as many as
-    DuckDB gives an instance. Without `decide`, one: a point query reads one row group."""
-    global _point_threads
-    _point_threads = decide
+def point_config(decide: Callable[[duckdb.DuckDBPyConnection], dict[str, Any]] | None) -> None:
+    """The DuckDB settings of the lookups' instance (`_open_point`) of each snapshot opened from now on:
+    `decide` is asked once per snapshot, on a cursor of its shared connection. Without it, or when it
+    raises a DuckDB error: one thread (a point query reads one row group) and DuckDB's memory limit."""
+    global _point_config
+    _point_config = decide
 
 
 def wait_opened(db: Path, timeout: float | None = None) -> bool:
@@ -140,45 +140,58 @@ POINT_CATALOG = "snapshot"  # the snapshot's name in the lookups' instance
 
 
 def _point(reader: _Reader) -> duckdb.DuckDBPyConnection:
-    """The lookups' instance: the snapshot attached read-only to a DuckDB instance of its own, of one
-    thread unless `point_threads` says otherwise, opened on first use (a process that never looks
-    anyone up never opens it).
-
-    A kiosk lookup on an optimized table reads one row group. On an instance of two threads it also
-    paid for waking the second, which found no work: ~0.06-0.08 ms of a ~0.55 ms query at 10M rows.
-    `threads` is a setting of a whole instance, and the auditors' scans on `con` need both cores.
-    """
+    """The lookups' instance (`_open_point`), opened on first use: a process that never looks anyone up
+    never opens it."""
     point = reader.point
     if point is None:
         with reader.opening:
             point = reader.point
             if point is None:
-                threads, decide = 1, _point_threads
-                if decide is not None:
-                    probe = reader.con.cursor()
-                    try:
-                        threads = decide(probe)
-                    finally:
-                        probe.close()
-                point = duckdb.connect(":memory:", config={} if threads is None else {"threads": threads})
-                try:
-                    literal = str(reader.snap).replace("'", "''")  # ATTACH takes no bound parameters
-                    point.execute(f"attach '{literal}' as {POINT_CATALOG} (read_only)")
-                except BaseException:
-                    point.close()
-                    raise
-                reader.point = point
+                point = reader.point = _open_point(reader)
+    return point
+
+
+def _open_point(reader: _Reader) -> duckdb.DuckDBPyConnection:
+    """The snapshot attached read-only to a DuckDB instance of its own, of one thread unless
+    `point_config` says otherwise; the shared connection itself when the snapshot cannot be attached
+    again (its file gone from under the open connection, say): lookups then read as the auditors do.
+
+    A kiosk lookup on an optimized table reads one row group. On an instance of two threads it also
+    paid for waking the second, which found no work: ~0.06-0.08 ms of a ~0.55 ms query at 10M rows.
+    `threads` is a setting of a whole instance, and the auditors' scans on `con` need both cores.
+    """
+    config: dict[str, Any] = {"threads": 1}
+    if _point_config is not None:
+        probe = reader.con.cursor()
+        try:
+            config = _point_config(probe)
+        except duckdb.Error:
+            pass  # one thread, DuckDB's memory limit
+        finally:
+            probe.close()
+    try:  # where the shared connection would spill (nothing a lookup does spills): not the working folder
+        point = duckdb.connect(":memory:", config={"temp_directory": f"{reader.snap}.tmp", **config})
+    except duckdb.Error:
+        return reader.con
+    try:
+        literal = str(reader.snap).replace("'", "''")  # ATTACH takes no bound parameters
+        point.execute(f"attach '{literal}' as {POINT_CATALOG} (read_only)")
+    except duckdb.Error:
+        point.close()
+        return reader.con
     return point
 
 
 def _point_cursor(reader: _Reader) -> duckdb.DuckDBPyConnection:
     """A cursor of the lookups' instance that reads the snapshot (a cursor does not inherit `use`)."""
-    cur = _point(reader).cursor()
-    try:
-        cur.execute(f"use {POINT_CATALOG}")
-    except BaseException:
-        cur.close()
-        raise
+    point = _point(reader)
+    cur = point.cursor()
+    if point is not reader.con:
+        try:
+            cur.execute(f"use {POINT_CATALOG}")
+        except BaseException:
+            cur.close()
+            raise
     return cur
 
 
@@ -254,10 +267,13 @@ def _acquire(db: Path) -> _Reader | None:
 def _run_on_open(reader: _Reader, work: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
     """`on_open` work on its own cursor; a newer snapshot or the process's end interrupts it."""
     try:
+        with _lock:
+            if reader.retired:  # a newer snapshot came first: nothing to open for
+                return
         try:
             cur = _point_cursor(reader)  # what the lookups read, in their instance's memory
         except duckdb.Error:
-            return  # the snapshot could not be attached: each lookup says why on its own cursor
+            return  # a cursor could not be made: each lookup says why on its own
         _lent[id(cur)] = reader  # so that `memo` serves it too
         with _lock:
             stop = reader.retired
@@ -326,7 +342,7 @@ def _close(reader: _Reader) -> None:
     try:
         while reader.idle:
             reader.idle.pop().close()
-        if reader.point is not None:
+        if reader.point is not None and reader.point is not reader.con:
             reader.point.close()
         reader.con.close()
     finally:
@@ -342,7 +358,7 @@ def _forget_after_fork() -> None:
     for reader in _open.values():
         os.close(reader.fd)
         _inherited.append(reader.con)  # kept, never closed: its threads and state belong to the parent
-        if reader.point is not None:
+        if reader.point is not None and reader.point is not reader.con:
             _inherited.append(reader.point)
         _inherited.extend(reader.idle)  # its idle cursors too: freeing one here would touch the parent's instance
     _open.clear()

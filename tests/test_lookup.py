@@ -205,6 +205,23 @@ def test_a_warm_server_has_read_the_lookup_columns_before_the_first_lookup(
     assert off_answer == small_answer == warm_answer and warm_answer["total_yuan"] == "66.00"
 
 
+def test_the_lookups_instance_holds_no_more_than_the_warm_up_budget_and_a_margin(
+        fresh_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kiosk lookups read on an instance of their own; it is bounded by FUNDS_KIOSK_WARM_MB (what the
+    lookup columns may take) and a margin, not by DuckDB's default of 80% of the machine beside the
+    auditors' instance, and it would spill beside the snapshot, never into the working folder."""
+    monkeypatch.setenv("FUNDS_KIOSK_WARM_MB", "64")
+    readers.clear()
+    with db.reading(fresh_db, reuse=True) as kiosk:
+        limit, temp = kiosk.execute("select current_setting('memory_limit'), current_setting('temp_directory')"
+                                    ).fetchall()[0]
+        snap = db.path_of(kiosk)
+    with db.reading(fresh_db) as auditor:
+        other = auditor.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    assert limit == f"{64 + household.LOOKUP_MARGIN_MB}.0 MiB" != other
+    assert temp == f"{snap}.tmp"
+
+
 def test_a_warm_up_budget_that_is_not_a_size_says_how_to_write_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FUNDS_KIOSK_WARM_MB", "4G")
     with pytest.raises(UsageError) as exc:

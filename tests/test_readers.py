@@ -176,6 +176,21 @@ def test_lookups_read_on_an_instance_of_one_thread_and_other_readers_keep_every_
     assert not kiosk_snap.exists()  # both instances let go of the old file
 
 
+def test_lookups_read_on_the_shared_connection_when_the_snapshot_cannot_be_attached_again(fresh_db: Path) -> None:
+    """The lookups' instance attaches the snapshot file a second time. If that file is gone from under
+    the open shared connection (a clean-up of the folder, say), lookups go on reading as the auditors
+    do rather than failing while the auditors answer."""
+    _note(fresh_db, 1)
+    with db.reading(fresh_db) as auditor:
+        snap = db.path_of(auditor)
+        snap.unlink()
+        assert auditor.execute("select count(*) from ingest_log").fetchall() == [(1,)]
+    with db.reading(fresh_db, reuse=True) as kiosk:
+        assert kiosk.execute("select count(*) from ingest_log").fetchall() == [(1,)]
+    _note(fresh_db, 2)  # and a publish moves on from it as from any other
+    assert _attempts(fresh_db, reuse=True) == 2 == _attempts(fresh_db)
+
+
 def test_a_forked_child_keeps_its_parents_connections_and_idle_cursors_unclosed(fresh_db: Path) -> None:
     """A child process (a fork, as some servers start workers) must not close or free what belongs to
     the parent's DuckDB instance: the shared connection and the idle lookup cursors are kept aside;
