@@ -31,7 +31,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("kiosk_warm_mb", "auto",
             "Memory (MB) the app may fill with the columns kiosk lookups read, read in as it opens each published "
             "snapshot (~47 MB per million payment rows) so no lookup waits for the disk; auto: a quarter of the "
-            "machine's memory; 0: never (lookups read them from the file)."),
+            "machine's memory; 0: never (lookups read them from the file). With 256 MB more, it bounds the DuckDB "
+            "instance lookups read on."),
     Setting("lookup_fail_limit", "5", "Failed kiosk lookups allowed before a pause is imposed."),
     Setting("lookup_fail_wait", "30", "Seconds a kiosk session must wait after too many failed lookups."),
     Setting("upload_max_mb", "200", "Largest upload accepted, in megabytes."),
