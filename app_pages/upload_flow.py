@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -30,10 +31,20 @@ def _state(prefix: str) -> dict[str, Any]:
     return st.session_state.setdefault(f"{prefix}_flow", {})
 
 
+class _Folder:
+    """The private folder (0700) holding one session's copy of its upload, which holds raw ID numbers:
+    removed when the flow starts over, when the session is gone (its state, which holds this, is
+    freed: a closed browser tab never clears the uploader) or at the latest when the server exits."""
+
+    def __init__(self) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix="funds-upload-"))
+        self.remove = weakref.finalize(self, shutil.rmtree, str(self.path), True)
+
+
 def _reset(flow: dict[str, Any]) -> None:
     folder = flow.get("folder")
-    if folder:
-        shutil.rmtree(folder, ignore_errors=True)
+    if folder is not None:
+        folder.remove()
     flow.clear()
 
 
@@ -61,8 +72,8 @@ def render(user: dict[str, Any], prefix: str = "up", replacing: dict[str, Any] |
              replacing["batch_id"] if replacing else None)
     if flow.get("ident") != ident:
         _reset(flow)
-        folder = tempfile.mkdtemp(prefix="funds-upload-")
-        path = Path(folder) / ("upload" + Path(uploaded.name).suffix.lower())
+        folder = _Folder()
+        path = folder.path / ("upload" + Path(uploaded.name).suffix.lower())
         with path.open("wb") as out:
             shutil.copyfileobj(uploaded, out, 1 << 20)
         flow.update(ident=ident, folder=folder, path=path, name=uploaded.name)

@@ -236,6 +236,30 @@ def test_upload_good_file_checks_then_loads_on_confirm(demo_db: Path, tmp_path: 
         assert [e["action"] for e in audit_log.recent(con)][:2] == ["upload-load", "upload-check"]
 
 
+def test_the_uploaded_copy_is_removed_when_the_file_is_cleared_or_the_session_is_gone(
+        demo_db: Path, tmp_path: Path, monkeypatch, upload_files) -> None:
+    """The server keeps a copy of an upload while its flow runs; it holds raw ID numbers, so it goes when
+    the clerk clears the file and, since a closed tab clears nothing, when the session itself is gone."""
+    import gc
+
+    _copy(demo_db, tmp_path, monkeypatch)
+    copies = []
+    for clear in (True, False):
+        at = _app("staff_upload", {"name": "alice", "role": "finance"}).run()
+        at.file_uploader[0].set_value(("good.csv", upload_files["good"], "text/csv"))
+        at.run()
+        copy = at.session_state["up_flow"]["path"]
+        assert copy.read_bytes() == upload_files["good"]
+        copies.append(copy)
+        if clear:
+            at.file_uploader[0].set_value(None)
+            at.run()
+            assert not copy.exists() and not copy.parent.exists()
+        del at
+    gc.collect()
+    assert not any(c.parent.exists() for c in copies)
+
+
 def test_the_optimize_advice_has_a_button_that_optimizes(demo_db: Path, tmp_path: Path, monkeypatch,
                                                          upload_files) -> None:
     from funds import compaction
