@@ -146,16 +146,12 @@ def _packed(con: duckdb.DuckDBPyConnection) -> bool:
     if memo is None:
         return False
     if "packed" not in memo:
-        memo["packed"] = _all_packed(con)
+        try:
+            memo["packed"] = db.fetch_dicts(con, "count_unpacked_payment_rows")[0]["unpacked_rows"] == 0
+        except duckdb.BinderException:
+            memo["packed"] = False  # a snapshot published before migration 0005: no such column
     packed: bool = memo["packed"]
     return packed
-
-
-def _all_packed(con: duckdb.DuckDBPyConnection) -> bool:
-    try:
-        return bool(db.fetch_dicts(con, "count_unpacked_payment_rows")[0]["unpacked_rows"] == 0)
-    except duckdb.BinderException:
-        return False  # a snapshot published before migration 0005: no such column
 
 
 LOOKUP_MARGIN_MB = 256  # the lookups' own working memory, beside the columns the warm-up may hold
@@ -172,7 +168,7 @@ def _lookup_instance(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     machine beside the auditors' instance, which keeps it.
     """
     config: dict[str, Any] = {"memory_limit": f"{warm_budget() // 2**20 + LOOKUP_MARGIN_MB}MiB"}
-    if _all_packed(con):
+    if _packed(con):  # asked of the snapshot's shared connection, remembered for its lookups
         config["threads"] = 1
     return config
 

@@ -80,8 +80,9 @@ def on_open(work: Callable[[duckdb.DuckDBPyConnection], None] | None) -> None:
 
 def point_config(decide: Callable[[duckdb.DuckDBPyConnection], dict[str, Any]] | None) -> None:
     """The DuckDB settings of the lookups' instance (`_open_point`) of each snapshot opened from now on:
-    `decide` is asked once per snapshot, on a cursor of its shared connection. Without it, or when it
-    raises a DuckDB error: one thread (a point query reads one row group) and DuckDB's memory limit."""
+    `decide` is asked once per snapshot, on a cursor of its shared connection (`memo` serves it).
+    Without it, or when it raises a DuckDB error: one thread (a point query reads one row group) and
+    DuckDB's memory limit."""
     global _point_config
     _point_config = decide
 
@@ -163,11 +164,13 @@ def _open_point(reader: _Reader) -> duckdb.DuckDBPyConnection:
     config: dict[str, Any] = {"threads": 1}
     if _point_config is not None:
         probe = reader.con.cursor()
+        _lent[id(probe)] = reader  # so that `memo` serves it: what it learns, the lookups need not ask again
         try:
             config = _point_config(probe)
         except duckdb.Error:
             pass  # one thread, DuckDB's memory limit
         finally:
+            del _lent[id(probe)]
             probe.close()
     try:  # where the shared connection would spill (nothing a lookup does spills): not the working folder
         point = duckdb.connect(":memory:", config={"temp_directory": f"{reader.snap}.tmp", **config})
