@@ -339,16 +339,17 @@ def _check_sheets_extent(path: Path) -> set[str]:
 
 _ERROR_MARK = b't="e"'  # a cell holding an Excel error value (#N/A, #DIV/0!...)
 _ERROR_QUOTED = b"t='e'"
-
-
-def _may_hold_errors(xml: bytes) -> bool:
-    return _ERROR_MARK in xml or _ERROR_QUOTED in xml
+_ERROR_MARKS = re.compile(re.escape(_ERROR_MARK) + b"|" + re.escape(_ERROR_QUOTED))
 _MERGE_MARK = b"mergeCell"  # <mergeCells>, <mergeCell ref="A2:A9"/> (prefixed or not)
 _MERGE_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
 _TAG_ATTRS = re.compile(rb"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CELL_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s")
 _CELL_REF = re.compile(rb"^([A-Z]{1,3})(\d{1,7})$")
 _CELL_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v(?:\s[^>]*)?>([^<]*)</|</(?:[A-Za-z_][\w.-]*:)?c>")
+
+
+def _may_hold_errors(xml: bytes) -> bool:
+    return _ERROR_MARK in xml or _ERROR_QUOTED in xml
 
 
 def _attributes(tag: bytes) -> dict[bytes, bytes]:
@@ -392,8 +393,8 @@ def error_cells(xml: bytes) -> dict[tuple[int, int], str]:
     which compute no formulas) is not placed.
     """
     out: dict[tuple[int, int], str] = {}
-    marks = sorted(m.start() for m in re.finditer(re.escape(_ERROR_MARK) + b"|" + re.escape(_ERROR_QUOTED), xml))
-    for at in marks:
+    for mark in _ERROR_MARKS.finditer(xml):  # in the order written
+        at = mark.start()
         start, end = xml.rfind(b"<", 0, at), xml.find(b">", at)
         if start >= 0 and end >= 0 and _CELL_OPEN.match(xml, start) and xml[end - 1:end] != b"/":
             ref = _CELL_REF.match(_attributes(xml[start:end]).get(b"r", b""))
